@@ -1,0 +1,48 @@
+"""Runtime settings: defaults here, overridden by environment variables (``CURRENTS_*``).
+
+One settings object serves every entry point (CLI, flows, tests, benchmarks); code never reads
+``os.environ`` for project settings directly. ``currents config`` prints the effective values.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+CONFIG_DIR = Path(__file__).resolve().parent
+REPO_ROOT = CONFIG_DIR.parent
+
+
+def _default_warehouse() -> Path:
+    return Path.home() / ".local" / "share" / "currents" / "warehouse"
+
+
+class Settings(BaseSettings):
+    """Effective configuration of a currents process."""
+
+    model_config = SettingsConfigDict(env_prefix="CURRENTS_", extra="ignore")
+
+    warehouse: Path = Field(default_factory=_default_warehouse, description="Warehouse directory (Parquet snapshots + DuckDB file).")
+    sample_source: Path = Field(default=REPO_ROOT / "sample_corpus", description="Source used by `currents run` without --source.")
+    batch_files: int = Field(default=4000, ge=1, description="Files per parse batch (one Prefect task run per batch).")
+    max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Larger input files are rejected as too large.")
+    keep_snapshots: int = Field(default=2, ge=1, description="Published snapshots kept on disk (the live one included).")
+    parquet_compression: str = Field(default="zstd")
+    gazetteer: Path = Field(default=CONFIG_DIR / "launch_sites.yaml")
+    launch_rules: Path = Field(default=CONFIG_DIR / "launch_rules.yaml")
+    tag_qualifiers: Path = Field(default=CONFIG_DIR / "tag_qualifiers.txt")
+    checks: Path = Field(default=CONFIG_DIR / "checks.yaml")
+    schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")
+    server_home: Path | None = Field(default=None, description="PREFECT_HOME for a server started by currents (default: <warehouse>/.prefect).")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.warehouse / "currents.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings from the environment (cached; tests call ``get_settings.cache_clear()``)."""
+    return Settings()

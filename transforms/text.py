@@ -1,0 +1,63 @@
+"""Text cleaning for archive strings: HTML entities, wiki markup, whitespace, comparison keys."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_WS = re.compile(r"\s+")
+_DEAD_LINK = re.compile(r"\{\{[^{}]*\}\}")
+_CONVERT = re.compile(r"\b(\d[\d,.]*)\|([A-Za-z]+)\|[A-Za-z]+\b")  # 435|mi|km -> 435 mi
+_RAW_LINK = re.compile(r"\[https?:[^\]]*\]")  # raw citation links: [http://... (BBC)]
+_EDIT_BRACKET = re.compile(r"\[([A-Za-z])\]")  # [i]f -> if
+_BOLD_ITALIC = re.compile(r"'{2,}")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_VOWELS = str.maketrans("", "", "aeiouy")
+
+
+def decode_entities(text: str) -> str:
+    """Decode HTML entities (``&#39; &hellip; &nbsp;`` ...) and turn no-break spaces into spaces."""
+    if "&" in text:
+        text = html.unescape(text)
+    return text.replace("\xa0", " ")
+
+
+def strip_wiki(text: str) -> str:
+    """Remove wiki markup left in display text; keeps the words a reader needs."""
+    if "{{" in text:
+        text = _DEAD_LINK.sub("", text)
+    if "|" in text:
+        text = _CONVERT.sub(r"\1 \2", text)
+    if "[" in text:
+        text = _RAW_LINK.sub("", text)
+        text = _EDIT_BRACKET.sub(r"\1", text)
+    if "''" in text:
+        text = _BOLD_ITALIC.sub("", text)
+    return text
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace (tabs included) to one space and strip the ends."""
+    return _WS.sub(" ", text).strip()
+
+
+def clean(text: str | None) -> str | None:
+    """Display text: entities decoded, wiki markup stripped, whitespace collapsed; None when empty."""
+    if text is None:
+        return None
+    out = squash(strip_wiki(decode_entities(text)))
+    return out or None
+
+
+def ascii_fold(text: str) -> str:
+    """Lower-case ASCII approximation (é -> e); characters with no ASCII form are dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def skeleton(text: str) -> str:
+    """Comparison key robust to the archive's lost letters: ASCII, lower case, consonants and digits only.
+
+    Accented letters that the archive dropped (``Bouak`` for ``Bouaké``) are mostly vowels, so two
+    spellings of one headline share this key.
+    """
+    return _NON_ALNUM.sub("", ascii_fold(text)).translate(_VOWELS)
