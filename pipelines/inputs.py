@@ -1,0 +1,132 @@
+"""Finding and reading input files: the only place that touches the source directories."""
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from transforms.archive_paths import date_from_path, is_day_list
+from transforms.day_list import DayList, parse_day_list
+from transforms.event_file import ParsedEvent, ParseError, parse_event_file
+
+INPUT_SUFFIXES = (".md", ".txt")
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    root: str  # absolute source directory
+    path: str  # relative to root, POSIX separators
+    size: int
+    mtime_ns: int
+    is_symlink: bool = False
+
+    @property
+    def abspath(self) -> str:
+        return os.path.join(self.root, self.path)
+
+    @property
+    def unit(self) -> int | None:
+        """Year of the dated folder the file sits in (its processing unit); None when undated."""
+        d = date_from_path(self.path)
+        return d.year if d else None
+
+
+@dataclass
+class Discovery:
+    files: list[InputFile] = field(default_factory=list)
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)  # (path, reason, detail)
+    ignored: dict[str, int] = field(default_factory=dict)  # suffix -> count of non-input files
+
+
+def discover(sources: list[Path]) -> Discovery:
+    """Walk each source directory (recursively, in sorted order) for ``.md``/``.txt`` files.
+
+    Symlinks are not followed: they become rejects. Hidden entries (``.git``...) are skipped. A path
+    seen under two sources keeps the first and rejects the second.
+    """
+    out = Discovery()
+    seen: dict[str, str] = {}
+    for src in sources:
+        root = str(Path(src).resolve())
+        stack = [root]
+        while stack:
+            d = stack.pop()
+            try:
+                entries = sorted(os.scandir(d), key=lambda e: e.name)
+            except OSError as exc:
+                out.rejects.append((os.path.relpath(d, root).replace(os.sep, "/"), "unreadable_dir", str(exc)))
+                continue
+            subdirs = []
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                rel = os.path.relpath(e.path, root).replace(os.sep, "/")
+                if e.is_symlink():
+                    if e.name.endswith(INPUT_SUFFIXES):
+                        out.rejects.append((rel, "symlink", f"symlink to {os.readlink(e.path)!r} is not followed; copy the file into the source instead"))
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    subdirs.append(e.path)
+                    continue
+                if not e.name.endswith(INPUT_SUFFIXES):
+                    suffix = os.path.splitext(e.name)[1] or "(none)"
+                    out.ignored[suffix] = out.ignored.get(suffix, 0) + 1
+                    continue
+                st = e.stat(follow_symlinks=False)
+                if not stat.S_ISREG(st.st_mode):
+                    out.rejects.append((rel, "not_a_file", "special file (fifo, socket or device)"))
+                    continue
+                if rel in seen:
+                    out.rejects.append((rel, "path_collision", f"also under {seen[rel]}; paths must be unique across sources"))
+                    continue
+                seen[rel] = root
+                out.files.append(InputFile(root, rel, st.st_size, st.st_mtime_ns))
+            stack.extend(reversed(subdirs))
+    return out
+
+
+@dataclass
+class ParsedBatch:
+    events: list[ParsedEvent] = field(default_factory=list)
+    day_lists: list[DayList] = field(default_factory=list)
+    rejects: list[tuple[str, str, str]] = field(default_factory=list)
+    meta: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (content hash, size)
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise ParseError("binary", "contains NUL bytes: not a text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ParseError("undecodable", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; re-save the file as UTF-8") from None
+
+
+def read_and_parse(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
+    """Read and parse a batch of files; every file ends up parsed or rejected (never raised)."""
+    out = ParsedBatch()
+    for f in files:
+        try:
+            if f.size > max_bytes:
+                raise ParseError("too_large", f"{f.size} bytes is over the {max_bytes}-byte limit (CURRENTS_MAX_FILE_BYTES)")
+            with open(f.abspath, "rb") as fh:
+                data = fh.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise ParseError("too_large", f"over the {max_bytes}-byte limit (CURRENTS_MAX_FILE_BYTES)")
+            out.meta[f.path] = (hashlib.blake2b(data, digest_size=16).hexdigest(), len(data))
+            if not data.strip():
+                raise ParseError("empty", "file is empty or whitespace only")
+            text = _decode(data)
+            if is_day_list(f.path):
+                out.day_lists.append(parse_day_list(text, f.path, qualifiers))
+            else:
+                out.events.append(parse_event_file(text, f.path, qualifiers))
+        except ParseError as exc:
+            out.rejects.append((f.path, exc.reason, exc.detail))
+        except OSError as exc:
+            out.rejects.append((f.path, "unreadable", f"{exc.strerror or exc}"))
+        except Exception as exc:  # a parser bug must not sink the run: quarantine with the cause
+            out.rejects.append((f.path, "parser_error", f"{type(exc).__name__}: {exc}"))
+    return out
