@@ -22,8 +22,8 @@ if not os.environ.get("PREFECT_API_URL"):
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="News-event archive -> Parquet + DuckDB warehouse.")
 server_app = typer.Typer(no_args_is_help=True, help="A Prefect server of your own (UI and schedules).")
 app.add_typer(server_app, name="server")
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 WarehouseOpt = Annotated[
     Optional[Path],
@@ -74,6 +74,7 @@ def run(
     source: Annotated[Optional[list[Path]], typer.Option("--source", "-s", help="Source directory, searched recursively (repeatable). Default: the bundled sample corpus.")] = None,
     warehouse: WarehouseOpt = None,
     wait: Annotated[bool, typer.Option(help="Wait for a running build instead of exiting.")] = False,
+    full: Annotated[bool, typer.Option(help="Rebuild everything instead of only what changed.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Build a new snapshot from the source files and publish it."""
@@ -81,6 +82,12 @@ def run(
 
     from pipelines import flow as build
 
+    missing = [str(s) for s in (source or []) if not s.is_dir()]
+    if missing:  # fail fast with one line, before Prefect starts
+        raise CliError(f"source directory not found: {', '.join(missing)}")
+    if not wait:  # likewise when another build holds the lock (or the warehouse is unwritable)
+        with _warehouse(warehouse).lock():
+            pass
     progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                         console=err, disable=quiet or not err.is_terminal)
     tasks: dict[str, int] = {}
@@ -94,16 +101,21 @@ def run(
     try:
         with progress:
             summary = build.build_warehouse(sources=[str(s) for s in source] if source else None,
-                                            warehouse=str(warehouse) if warehouse else None, wait=wait)
+                                            warehouse=str(warehouse) if warehouse else None, wait=wait, full=full)
     finally:
         build.set_progress_hook(None)
     _print_summary(summary)
 
 
 def _print_summary(s: dict) -> None:
-    t = Table(title=f"run {s['run_id']} -> {s['warehouse']}", show_header=False)
-    for key in ("files_seen", "event_files", "day_lists", "events", "duplicates_merged", "files_rejected", "launches", "duration_s"):
+    t = Table(title=f"{s['mode']} run {s['run_id']} -> {s['warehouse']}", show_header=False)
+    t.add_row("files", f"{s['files_seen']} seen: {s['files_new']} new, {s['files_changed']} changed, "
+                       f"{s['files_deleted']} deleted, {s['files_unchanged']} unchanged")
+    for key in ("event_files", "day_lists", "events", "duplicates_merged", "files_rejected", "launches"):
         t.add_row(key, str(s.get(key)))
+    t.add_row("events changed", f"{s['events_added']} added, {s['events_updated']} updated, {s['events_removed']} removed")
+    t.add_row("snapshot", f"{s['snapshot']}" + ("" if s.get("published") else " (nothing changed: kept)"))
+    t.add_row("duration_s", str(s["duration_s"]))
     if s.get("rejects_by_reason"):
         t.add_row("rejects by reason", ", ".join(f"{k}={v}" for k, v in sorted(s["rejects_by_reason"].items())))
     if s.get("ignored_files"):

@@ -1,35 +1,44 @@
-"""The build flow: discover -> parse (batches) -> normalize -> write -> publish.
+"""The build flow: discover -> plan -> parse (batches) -> normalize -> write -> publish.
 
-Tasks are thin: each calls plain functions from ``transforms`` (what) or ``warehouse`` (where);
-the flow decides order and batching. Work is done one year (of the source folders) at a time, so
-memory stays bounded by the largest year, not the archive.
+Tasks are thin: each calls plain functions from ``transforms`` (what) or ``warehouse`` (where); the
+flow decides order and batching. One code path serves full and incremental runs: a full run is an
+incremental run against an empty previous snapshot. The unit of change is a *day folder*: a run
+re-reads every file of each day that has a new, changed or deleted file, and rewrites the month
+partitions holding those days; every other partition is hard-linked from the previous snapshot.
+Work proceeds one year at a time, so memory follows the largest year, not the archive.
 """
 from __future__ import annotations
 
 import datetime as dt
 import time
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import Settings, get_settings
 from config.vocab import load_qualifiers
 from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, read_and_parse
+from transforms.archive_paths import date_from_path
+from transforms.changes import ChangeSet, Known, diff_files, month_unit
 from transforms.dedupe import group_day
-from transforms.normalize import empty_tables, normalize_groups
+from transforms.normalize import append_row, empty_tables, normalize_groups
+from warehouse.partitions import ensure_nonempty, link_unit, rewrite_unit, units_of
 from warehouse.publish import publish_views
-from warehouse.store import Warehouse, WarehouseError, new_run_id, to_table, write_parquet
 from warehouse.schema import SNAPSHOT_TABLES
+from warehouse.store import Warehouse, WarehouseError, new_run_id, to_table
 
-# Optional observer for interactive progress (the CLI sets it; scheduled runs leave it None).
 ProgressHook = Callable[[str, int, int], None]
 _progress: ProgressHook | None = None
 
 
 def set_progress_hook(hook: ProgressHook | None) -> None:
+    """Observer for interactive progress (the CLI sets it; scheduled runs leave it None)."""
     global _progress
     _progress = hook
 
@@ -37,6 +46,19 @@ def set_progress_hook(hook: ProgressHook | None) -> None:
 def _report(stage: str, done: int, total: int) -> None:
     if _progress is not None:
         _progress(stage, done, total)
+
+
+@dataclass
+class Plan:
+    """What a run has to do, computed from the file listing and the live snapshot's manifest."""
+
+    discovery: Discovery
+    prev: Path | None
+    changes: ChangeSet
+    files: dict[str, InputFile]
+    known: dict[str, Known]
+    affected_days: set[dt.date] = field(default_factory=set)
+    dirty_paths: set[str] = field(default_factory=set)  # paths whose old rows go even without a day
 
 
 @task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -47,43 +69,87 @@ def discover_task(sources: list[Path]) -> Discovery:
     return discover(sources)
 
 
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(d: Discovery, prev: Path | None) -> Plan:
+    files = {f.path: f for f in d.files}
+    known: dict[str, Known] = {}
+    if prev is not None:
+        for unit in units_of(prev, "manifest"):
+            t = pq.read_table(prev / "manifest" / f"part-{unit}.parquet", columns=["path", "size", "mtime_ns", "content_hash", "day"])
+            for path, size, mtime, h, day in zip(*(t.column(c).to_pylist() for c in t.column_names)):
+                known[path] = Known(size, mtime, h, day)
+    current = {p: (f.size, f.mtime_ns) for p, f in files.items()}
+    current.update({r[0]: (-1, -1) for r in d.rejects})  # discovery rejects are always re-recorded
+    changes = diff_files(current, known)
+    plan = Plan(d, prev, changes, files, known)
+    for path in changes.new + changes.changed + changes.deleted:
+        old = known.get(path)
+        if old is not None and old.day is not None:
+            plan.affected_days.add(old.day)
+        day = date_from_path(path)
+        if day is not None:
+            plan.affected_days.add(day)
+        plan.dirty_paths.add(path)
+    return plan
+
+
 @task(name="parse-batch", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def parse_batch_task(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
     return read_and_parse(files, max_bytes, qualifiers)
 
 
-@task(name="normalize-year", cache_policy=NO_CACHE)
-def normalize_task(batches: list[ParsedBatch], classifier: Any) -> dict[str, dict[str, list]]:
-    """Group each day's files into events and build the rows of every table for one unit."""
+@task(name="normalize", cache_policy=NO_CACHE)
+def normalize_task(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
+    """Group each day's files into events and build the rows of every table (and the manifest)."""
     events_by_day: dict[dt.date, list] = defaultdict(list)
     entries_by_day: dict[dt.date, list] = defaultdict(list)
     meta: dict[str, tuple[str, int]] = {}
     tables = empty_tables()
-    tables["rejects"] = {c: [] for c in ("path", "reason", "detail", "content_hash", "size")}
-    tables["day_lists"] = {c: [] for c in ("path", "date", "year", "entries", "content_hash", "size")}
+
+    def manifest(day: dt.date | None, path: str, kind: str) -> None:
+        f = files.get(path)
+        h, size = meta.get(path, (None, f.size if f else None))
+        append_row(tables["manifest"], day=day, path=path, root=f.root if f else None, size=f.size if f else -1,
+                   mtime_ns=f.mtime_ns if f else -1, content_hash=h, kind=kind)
+
     for b in batches:
         meta.update(b.meta)
+    for b in batches:
         for e in b.events:
-            events_by_day[e.date].append(e)
+            day = date_from_path(e.path) or e.date
+            events_by_day[day].append(e)
+            manifest(day, e.path, "event")
         for d in b.day_lists:
-            entries_by_day[d.date].extend(d.entries)
-            h, size = b.meta.get(d.path, (None, None))
-            for col, v in zip(tables["day_lists"], (d.path, d.date, d.date.year, len(d.entries), h, size)):
-                tables["day_lists"][col].append(v)
+            day = date_from_path(d.path) or d.date
+            entries_by_day[day].extend(d.entries)
+            h, size = meta.get(d.path, (None, None))
+            append_row(tables["day_lists"], day=day, path=d.path, date=d.date, year=d.date.year, entries=len(d.entries),
+                       content_hash=h, size=size)
+            manifest(day, d.path, "day_list")
         for path, reason, detail in b.rejects:
-            h, size = b.meta.get(path, (None, None))
-            for col, v in zip(tables["rejects"], (path, reason, detail, h, size)):
-                tables["rejects"][col].append(v)
+            day = date_from_path(path)
+            h, size = meta.get(path, (None, None))
+            append_row(tables["rejects"], day=day, path=path, reason=reason, detail=detail, content_hash=h, size=size)
+            manifest(day, path, "reject")
     for day in sorted(events_by_day):
-        groups = group_day(events_by_day[day], entries_by_day.get(day, []))
-        normalize_groups(groups, meta, classifier, tables)
+        normalize_groups(day, group_day(events_by_day[day], entries_by_day.get(day, [])), meta, classifier, tables)
     return tables
 
 
-@task(name="write-unit", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_task(staging: Path, unit: str, tables: dict[str, dict[str, list]], compression: str) -> None:
+@task(name="write-units", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def write_units_task(prev: Path | None, staging: Path, tables: dict[str, dict[str, list]], drop_days: set[dt.date],
+                     drop_paths: set[str], units: set[str], compression: str) -> Counter:
+    """Rewrite ``units`` of every table: previous rows of the replaced days/paths out, new rows in."""
+    written: Counter = Counter()
     for name in SNAPSHOT_TABLES:
-        write_parquet(to_table(name, tables[name]), staging / name / f"part-{unit}.parquet", compression)
+        t = to_table(name, tables[name])
+        by_unit = defaultdict(list)
+        for i, day in enumerate(t.column("day").to_pylist()):
+            by_unit[month_unit(day)].append(i)
+        for unit in units | set(by_unit):
+            new = t.take(pa.array(by_unit[unit], pa.int64())) if unit in by_unit else None
+            written[name] += rewrite_unit(prev, staging, name, unit, drop_days, drop_paths, new, compression)
+    return written
 
 
 @task(name="publish", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -98,25 +164,21 @@ def _batches(files: list[InputFile], size: int) -> list[list[InputFile]]:
     return [files[i:i + size] for i in range(0, len(files), size)]
 
 
-def _units(d: Discovery) -> dict[int | None, list[InputFile]]:
-    by_unit: dict[int | None, list[InputFile]] = defaultdict(list)
-    for f in d.files:
-        by_unit[f.unit].append(f)
-    return by_unit
-
-
 @flow(name="currents-build", log_prints=True)
-def build_warehouse(sources: list[str] | None = None, warehouse: str | None = None, wait: bool = False) -> dict:
-    """Build a new warehouse snapshot from ``sources`` and publish it; returns the run summary."""
+def build_warehouse(sources: list[str] | None = None, warehouse: str | None = None, wait: bool = False,
+                    full: bool = False) -> dict:
+    """Bring the warehouse up to date with ``sources`` (``full``: rebuild from scratch) and publish it.
+
+    Returns the run summary (also stored in the ``runs`` table).
+    """
     settings: Settings = get_settings()
     log = get_run_logger()
     src = [Path(s).expanduser() for s in (sources or [str(settings.sample_source)])]
     wh = Warehouse(Path(warehouse).expanduser() if warehouse else settings.warehouse)
-    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     run_id = new_run_id()
     record: dict[str, Any] = dict(
-        run_id=run_id, started=started, finished=None, status="running", mode="full",
+        run_id=run_id, started=dt.datetime.now(dt.UTC), finished=None, status="running", mode="full" if full else "incremental",
         sources=[str(s.resolve()) for s in src], files_seen=0, files_new=0, files_changed=0, files_deleted=0,
         files_unchanged=0, files_rejected=0, events=0, duplicates_merged=0, events_added=0, events_updated=0,
         events_removed=0, launches=0, snapshot=None, duration_s=None, error=None,
@@ -126,27 +188,39 @@ def build_warehouse(sources: list[str] | None = None, warehouse: str | None = No
         wh.prune(settings.keep_snapshots)
         wh.write_run(record)
         try:
-            summary = _build(wh, run_id, src, settings, log)
+            summary = _build(wh, run_id, src, settings, log, full)
         except BaseException as exc:
-            record.update(status="failed", finished=dt.datetime.now(dt.UTC), duration_s=time.perf_counter() - t0,
+            record.update(status="failed", finished=dt.datetime.now(dt.UTC), duration_s=round(time.perf_counter() - t0, 3),
                           error=f"{type(exc).__name__}: {exc}")
             try:
                 wh.write_run(record)
             except OSError:
                 pass
             raise
-        record.update(status="success", finished=dt.datetime.now(dt.UTC), duration_s=round(time.perf_counter() - t0, 3),
-                      snapshot=run_id, files_new=summary["files_seen"],
-                      **{k: summary[k] for k in ("files_seen", "files_rejected", "events", "duplicates_merged", "launches")},
-                      events_added=summary["events"])
+        record.update({k: v for k, v in summary.items() if k in record})
+        record.update(status="success", finished=dt.datetime.now(dt.UTC), duration_s=round(time.perf_counter() - t0, 3))
         wh.write_run(record)
     summary.update(run_id=run_id, duration_s=record["duration_s"], warehouse=str(wh.root))
-    log.info("run %s: %s", run_id, {k: v for k, v in summary.items() if k != "rejects_by_reason"})
+    log.info("run %s: %s", run_id, summary)
     return summary
 
 
-def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log) -> dict:
+def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
     from config.reference import load_classifier
+
+    d = discover_task(src)
+    prev_name = None if full else wh.current()
+    prev = wh.snapshots / prev_name if prev_name else None
+    plan = plan_task(d, prev)
+    ch = plan.changes
+    log.info("%d files: %d new, %d changed, %d deleted, %d unchanged; %d days to rebuild",
+             len(ch.new) + len(ch.changed) + len(ch.unchanged), len(ch.new), len(ch.changed), len(ch.deleted),
+             len(ch.unchanged), len(plan.affected_days))
+    counts = dict(mode="full" if prev is None else "incremental", files_seen=len(d.files) + len(d.rejects), files_new=len(ch.new), files_changed=len(ch.changed),
+                  files_deleted=len(ch.deleted), files_unchanged=len(ch.unchanged), ignored_files=dict(d.ignored))
+    if ch.empty and prev is not None:
+        return {**counts, **_snapshot_stats(prev), "snapshot": prev_name, "published": False, "events_added": 0,
+                "events_updated": 0, "events_removed": 0}
 
     classifier = load_classifier(settings.gazetteer, settings.launch_rules)
     qualifiers = load_qualifiers(settings.tag_qualifiers)
@@ -154,67 +228,94 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log)
     try:
         staging.mkdir(parents=True)
     except OSError as exc:
-        raise WarehouseError(f"cannot create snapshot in {wh.snapshots}: {exc.strerror or exc}") from None
+        raise WarehouseError(f"cannot create a snapshot in {wh.snapshots}: {exc.strerror or exc}") from None
+    old_events = _events_of_days(prev, plan.affected_days)
 
-    d = discover_task(src)
-    log.info("discovered %d input files (%d rejected at discovery, ignored: %s)", len(d.files), len(d.rejects), d.ignored or "none")
-    by_unit = _units(d)
-    total, done = len(d.files), 0
-    _report("parse", 0, total)
-
-    # Undated files (seeds) first: their date, hence their unit, is only known after parsing.
-    carry: dict[int, ParsedBatch] = defaultdict(ParsedBatch)
-    undated_batches = [parse_batch_task(b, settings.max_file_bytes, qualifiers) for b in _batches(by_unit.pop(None, []), settings.batch_files)]
-    extra_rejects = ParsedBatch(rejects=list(d.rejects))
-    for b in undated_batches:
-        done += len(b.meta) + sum(1 for r in b.rejects if r[0] not in b.meta)
-        extra_rejects.rejects.extend(b.rejects)
+    # Undated files (seeds) that are new or changed are parsed first: only then is their day known.
+    dirty = set(ch.new) | set(ch.changed)
+    undated_dirty = [plan.files[p] for p in sorted(dirty) if p in plan.files and date_from_path(p) is None]
+    seed_batches = [parse_batch_task(b, settings.max_file_bytes, qualifiers) for b in _batches(undated_dirty, settings.batch_files)]
+    for b in seed_batches:
+        plan.affected_days.update(e.date for e in b.events)
+    # Every file of an affected day is re-read (unchanged seeds of those days included).
+    by_year: dict[int | None, list[InputFile]] = defaultdict(list)
+    for path, f in plan.files.items():
+        day = date_from_path(path)
+        if day is None:
+            k = plan.known.get(path)
+            if path in dirty or k is None or k.day not in plan.affected_days:
+                continue
+            day = k.day
+        if day in plan.affected_days:
+            by_year[day.year].append(f)
+    seeds_by_year: dict[int | None, ParsedBatch] = defaultdict(ParsedBatch)
+    for b in seed_batches:
         for e in b.events:
-            c = carry[e.date.year]
-            c.events.append(e)
-            c.meta[e.path] = b.meta[e.path]
-        for p, m in b.meta.items():
-            extra_rejects.meta.setdefault(p, m)
-    _report("parse", done, total)
+            seeds_by_year[e.date.year].events.append(e)
+        for path, reason, detail in b.rejects:
+            seeds_by_year[None].rejects.append((path, reason, detail))
+        for y in list(seeds_by_year):
+            seeds_by_year[y].meta.update(b.meta)
+    for path, reason, detail in d.rejects:  # rejected at discovery (symlinks...): only where rebuilt
+        day = date_from_path(path)
+        if path in plan.dirty_paths or day in plan.affected_days:
+            seeds_by_year[day.year if day else None].rejects.append((path, reason, detail))
+    dirty_units = {month_unit(day) for day in plan.affected_days} | {"undated"}
+    years = sorted(set(by_year) | {day.year for day in plan.affected_days} | {y for y in seeds_by_year if y is not None})
 
-    counts: Counter = Counter()
-    rejects_by_reason: Counter = Counter()
-    units = sorted(set(by_unit) | set(carry))
-    for i, unit in enumerate(units):
-        files = by_unit.get(unit, [])
+    total = sum(len(v) for v in by_year.values()) + len(undated_dirty)
+    done = len(undated_dirty)
+    _report("parse", done, total)
+    written: Counter = Counter()
+    for year in [None] + years:
+        files = by_year.get(year, []) if year is not None else []
         futures = parse_batch_task.map(_batches(files, settings.batch_files), unmapped(settings.max_file_bytes), unmapped(qualifiers))
-        batches = [f.result() for f in futures]
-        if unit in carry:
-            batches.append(carry[unit])
-        if i == 0:
-            batches.append(extra_rejects)
+        batches = [f.result() for f in futures] + ([seeds_by_year[year]] if year in seeds_by_year else [])
         done += len(files)
         _report("parse", done, total)
-        tables = normalize_task(batches, classifier)
-        write_task(staging, str(unit), tables, settings.parquet_compression)
-        counts["events"] += len(tables["events"]["event_id"])
-        counts["event_files"] += len(tables["event_files"]["path"])
-        counts["day_lists"] += len(tables["day_lists"]["path"])
-        counts["launches"] += len(tables["launches"]["event_id"])
-        rejects_by_reason.update(tables["rejects"]["reason"])
-    if not units:  # empty source: still publish a (empty) snapshot so views exist
-        tables = normalize_task([extra_rejects], classifier)
-        write_task(staging, "empty", tables, settings.parquet_compression)
-        rejects_by_reason.update(tables["rejects"]["reason"])
+        tables = normalize_task(batches, plan.files, classifier)
+        units = {u for u in dirty_units if (u == "undated") == (year is None) and (year is None or u.startswith(f"{year:04d}-"))}
+        written += write_units_task(prev, staging, tables, plan.affected_days, plan.dirty_paths, units, settings.parquet_compression)
+    if prev is not None:
+        for name in SNAPSHOT_TABLES:
+            for unit in units_of(prev, name) - dirty_units:
+                link_unit(prev, staging, name, unit)
+    for name in SNAPSHOT_TABLES:
+        ensure_nonempty(staging, name, settings.parquet_compression)
+    new_events = _events_of_days(staging, plan.affected_days)
     _report("publish", 0, 1)
     removed = publish_task(wh, run_id, settings.keep_snapshots)
     _report("publish", 1, 1)
-    n_rejects = sum(rejects_by_reason.values())
-    return dict(
-        snapshot=run_id,
-        files_seen=len(d.files) + len(d.rejects),
-        event_files=counts["event_files"],
-        day_lists=counts["day_lists"],
-        events=counts["events"],
-        duplicates_merged=counts["event_files"] - counts["events"],
-        files_rejected=n_rejects,
-        rejects_by_reason=dict(rejects_by_reason),
-        launches=counts["launches"],
-        ignored_files=dict(d.ignored),
-        snapshots_removed=removed,
-    )
+    stats = _snapshot_stats(wh.snapshots / run_id)
+    return {
+        **counts, **stats, "snapshot": run_id, "published": True, "snapshots_removed": removed,
+        "events_added": len(new_events.keys() - old_events.keys()),
+        "events_removed": len(old_events.keys() - new_events.keys()),
+        "events_updated": sum(1 for k in new_events.keys() & old_events.keys() if new_events[k] != old_events[k]),
+    }
+
+
+def _events_of_days(snapshot: Path | None, days: set[dt.date]) -> dict[str, tuple]:
+    """event_id -> row of the events (of ``days``) in a snapshot, for added/updated/removed counts."""
+    if snapshot is None or not days:
+        return {}
+    out: dict[str, tuple] = {}
+    for unit in {month_unit(d) for d in days} & units_of(snapshot, "events"):
+        t = pq.read_table(snapshot / "events" / f"part-{unit}.parquet")
+        for row in t.to_pylist():
+            if row["day"] in days:
+                out[row["event_id"]] = tuple(row.values())
+    return out
+
+
+def _snapshot_stats(snapshot: Path) -> dict:
+    """Row counts and reject reasons of a snapshot, read from Parquet metadata and the rejects table."""
+    def rows(table: str) -> int:
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in (snapshot / table).glob("*.parquet"))
+
+    reasons = Counter()
+    for p in (snapshot / "rejects").glob("*.parquet"):
+        reasons.update(pq.read_table(p, columns=["reason"]).column("reason").to_pylist())
+    n_events, n_files = rows("events"), rows("event_files")
+    return dict(events=n_events, event_files=n_files, day_lists=rows("day_lists"), duplicates_merged=n_files - n_events,
+                files_rejected=sum(reasons.values()), rejects_by_reason=dict(reasons), launches=rows("launches"))

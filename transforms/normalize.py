@@ -1,6 +1,7 @@
 """Turn grouped events into rows of the warehouse tables (columnar: one list per column)."""
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Protocol
 
 from transforms.archive_paths import event_id_for
@@ -12,13 +13,16 @@ class LaunchClassifier(Protocol):
 
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "events": ("event_id", "date", "year", "headline", "headline_raw", "topic", "summary", "summary_raw",
+    "events": ("day", "event_id", "date", "year", "headline", "headline_raw", "topic", "summary", "summary_raw",
                "slug", "key", "path", "generation", "n_files", "kind", "kind_reason"),
-    "event_files": ("path", "event_id", "role", "key", "year", "content_hash", "size"),
-    "sources": ("event_id", "year", "position", "name", "url", "domain", "is_image"),
-    "tags": ("event_id", "year", "tag", "origin", "origin_path"),
-    "relations": ("event_id", "year", "position", "title", "target_path", "target_key", "target_date", "context"),
-    "launches": ("event_id", "date", "year", "site", "country", "site_basis", "vehicle", "outcome", "crewed", "payload"),
+    "event_files": ("day", "path", "event_id", "role", "key", "year", "content_hash", "size"),
+    "sources": ("day", "event_id", "year", "position", "name", "url", "domain", "is_image"),
+    "tags": ("day", "event_id", "year", "tag", "origin", "origin_path"),
+    "relations": ("day", "event_id", "year", "position", "title", "target_path", "target_key", "target_date", "context"),
+    "launches": ("day", "event_id", "date", "year", "site", "country", "site_basis", "vehicle", "outcome", "crewed", "payload"),
+    "rejects": ("day", "path", "reason", "detail", "content_hash", "size"),
+    "day_lists": ("day", "path", "date", "year", "entries", "content_hash", "size"),
+    "manifest": ("day", "path", "root", "size", "mtime_ns", "content_hash", "kind"),
 }
 
 
@@ -26,20 +30,23 @@ def empty_tables() -> dict[str, dict[str, list]]:
     return {t: {c: [] for c in cols} for t, cols in TABLE_COLUMNS.items()}
 
 
-def _append(table: dict[str, list], **row: Any) -> None:
+def append_row(table: dict[str, list], **row: Any) -> None:
+    """Append one row (all columns by name) to a columnar table."""
     for col, values in table.items():
         values.append(row[col])
 
 
 def normalize_groups(
+    day: dt.date,
     groups: list[EventGroup],
     file_meta: dict[str, tuple[str, int]],
     classifier: LaunchClassifier,
     out: dict[str, dict[str, list]] | None = None,
 ) -> dict[str, dict[str, list]]:
-    """Append the rows of ``groups`` to ``out`` (new tables when None) and return it.
+    """Append the rows of one day's ``groups`` to ``out`` (new tables when None) and return it.
 
-    ``file_meta`` maps a file's path to ``(content_hash, size)``.
+    ``day`` is the day folder the files sit in (a seed's own date); every row carries it so that an
+    incremental run can replace exactly that day. ``file_meta`` maps a path to ``(content_hash, size)``.
     """
     out = out if out is not None else empty_tables()
     for g in groups:
@@ -48,12 +55,12 @@ def normalize_groups(
         year = ev.date.year
         for i, f in enumerate(g.files):
             h, size = file_meta.get(f.path, (None, None))
-            _append(out["event_files"], path=f.path, event_id=event_id, role="canonical" if i == 0 else "duplicate",
+            append_row(out["event_files"], day=day, path=f.path, event_id=event_id, role="canonical" if i == 0 else "duplicate",
                     key=f.key, year=year, content_hash=h, size=size)
         topic = ev.topic or next((e.topic for e in g.entries if e.topic), None)
         summary = ev.summary or next((e.summary for e in g.entries if e.summary), None)
         for s in ev.sources:
-            _append(out["sources"], event_id=event_id, year=year, position=s.position, name=s.name, url=s.url,
+            append_row(out["sources"], day=day, event_id=event_id, year=year, position=s.position, name=s.name, url=s.url,
                     domain=s.domain, is_image=s.is_image)
         own_tags: dict[str, str] = {}
         for entry in sorted(g.entries, key=lambda e: e.source_path):
@@ -63,20 +70,20 @@ def normalize_groups(
         for r in ev.related:
             for t in r.context:
                 related_tags.setdefault(t, ev.path)
-            _append(out["relations"], event_id=event_id, year=year, position=r.position, title=r.title,
+            append_row(out["relations"], day=day, event_id=event_id, year=year, position=r.position, title=r.title,
                     target_path=r.target_path, target_key=r.target_key, target_date=r.target_date, context=r.context)
         for tag, origin_path in own_tags.items():
-            _append(out["tags"], event_id=event_id, year=year, tag=tag, origin="day_list", origin_path=origin_path)
+            append_row(out["tags"], day=day, event_id=event_id, year=year, tag=tag, origin="day_list", origin_path=origin_path)
         for tag, origin_path in related_tags.items():
-            _append(out["tags"], event_id=event_id, year=year, tag=tag, origin="related", origin_path=origin_path)
+            append_row(out["tags"], day=day, event_id=event_id, year=year, tag=tag, origin="related", origin_path=origin_path)
         facts = classifier.classify(headline=ev.headline, summary=summary, topic=topic, tags=list(own_tags),
                                     related_contexts=list(related_tags), date=ev.date)
-        _append(out["events"], event_id=event_id, date=ev.date, year=year, headline=ev.headline,
+        append_row(out["events"], day=day, event_id=event_id, date=ev.date, year=year, headline=ev.headline,
                 headline_raw=ev.headline_raw, topic=topic, summary=summary, summary_raw=ev.summary_raw,
                 slug=ev.slug, key=ev.key, path=ev.path, generation=ev.generation, n_files=len(g.files),
                 kind=facts.kind, kind_reason=facts.kind_reason)
         if facts.kind == "space_launch":
-            _append(out["launches"], event_id=event_id, date=ev.date, year=year, site=facts.site,
+            append_row(out["launches"], day=day, event_id=event_id, date=ev.date, year=year, site=facts.site,
                     country=facts.country, site_basis=facts.site_basis, vehicle=facts.vehicle,
                     outcome=facts.outcome, crewed=facts.crewed, payload=facts.payload)
     return out

@@ -1,0 +1,66 @@
+"""Snapshot partitions: carry a unit's rows from the previous snapshot, replacing what changed."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from warehouse.schema import SCHEMAS
+from warehouse.store import write_parquet
+
+
+def part_path(snapshot: Path, table: str, unit: str) -> Path:
+    return snapshot / table / f"part-{unit}.parquet"
+
+
+def units_of(snapshot: Path | None, table: str) -> set[str]:
+    """Units that have a file for ``table`` in ``snapshot``."""
+    if snapshot is None or not (snapshot / table).is_dir():
+        return set()
+    units = {p.name[len("part-"):-len(".parquet")] for p in (snapshot / table).glob("part-*.parquet")}
+    units.discard("empty")
+    return units
+
+
+def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_days: set[dt.date],
+                 drop_paths: set[str], new: pa.Table | None, compression: str) -> int:
+    """Write ``table``'s ``unit`` into ``staging``: previous rows minus replaced days/paths, plus ``new``.
+
+    Returns the number of rows written (no file is written for zero rows).
+    """
+    parts: list[pa.Table] = []
+    old_file = part_path(prev, table, unit) if prev else None
+    if old_file is not None and old_file.exists():
+        old = pq.read_table(old_file)
+        keep = pc.invert(pc.fill_null(pc.is_in(old["day"], value_set=pa.array(sorted(drop_days), pa.date32())), False))
+        if "path" in old.column_names and drop_paths and table in ("rejects", "manifest", "day_lists", "event_files"):
+            keep = pc.and_(keep, pc.invert(pc.is_in(old["path"], value_set=pa.array(sorted(drop_paths), pa.string()))))
+        parts.append(old.filter(keep))
+    if new is not None and new.num_rows:
+        parts.append(new)
+    if not parts:
+        return 0
+    t = pa.concat_tables(parts).cast(SCHEMAS[table])
+    if not t.num_rows:
+        return 0
+    t = t.sort_by([("day", "ascending")])
+    write_parquet(t, part_path(staging, table, unit), compression)
+    return t.num_rows
+
+
+def link_unit(prev: Path, staging: Path, table: str, unit: str) -> None:
+    """Reuse an unchanged partition file of the previous snapshot (hard link: no copy, no rewrite)."""
+    dst = part_path(staging, table, unit)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    os.link(part_path(prev, table, unit), dst)
+
+
+def ensure_nonempty(staging: Path, table: str, compression: str) -> None:
+    """Every table needs one file so its view has a schema: write a zero-row one if there is none."""
+    folder = staging / table
+    if not folder.is_dir() or not any(folder.glob("part-*.parquet")):
+        write_parquet(pa.Table.from_pylist([], schema=SCHEMAS[table]), folder / "part-empty.parquet", compression)
