@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from config.settings import Settings, get_settings
 from config.vocab import load_qualifiers
@@ -160,6 +161,8 @@ def publish_task(wh: Warehouse, run_id: str, keep: int) -> list[str]:
     return wh.prune(keep)
 
 
+# Large arguments are passed through quote(): Prefect then skips walking them for futures, which
+# otherwise costs more than the work itself on 10^5 parsed records.
 def _batches(files: list[InputFile], size: int) -> list[list[InputFile]]:
     return [files[i:i + size] for i in range(0, len(files), size)]
 
@@ -211,7 +214,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     d = discover_task(src)
     prev_name = None if full else wh.current()
     prev = wh.snapshots / prev_name if prev_name else None
-    plan = plan_task(d, prev)
+    plan = plan_task(quote(d), prev)
     ch = plan.changes
     log.info("%d files: %d new, %d changed, %d deleted, %d unchanged; %d days to rebuild",
              len(ch.new) + len(ch.changed) + len(ch.unchanged), len(ch.new), len(ch.changed), len(ch.deleted),
@@ -234,7 +237,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     # Undated files (seeds) that are new or changed are parsed first: only then is their day known.
     dirty = set(ch.new) | set(ch.changed)
     undated_dirty = [plan.files[p] for p in sorted(dirty) if p in plan.files and date_from_path(p) is None]
-    seed_batches = [parse_batch_task(b, settings.max_file_bytes, qualifiers) for b in _batches(undated_dirty, settings.batch_files)]
+    seed_batches = [parse_batch_task(quote(b), settings.max_file_bytes, quote(qualifiers)) for b in _batches(undated_dirty, settings.batch_files)]
     for b in seed_batches:
         plan.affected_days.update(e.date for e in b.events)
     # Every file of an affected day is re-read (unchanged seeds of those days included).
@@ -269,13 +272,13 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     written: Counter = Counter()
     for year in [None] + years:
         files = by_year.get(year, []) if year is not None else []
-        futures = parse_batch_task.map(_batches(files, settings.batch_files), unmapped(settings.max_file_bytes), unmapped(qualifiers))
+        futures = parse_batch_task.map([quote(b) for b in _batches(files, settings.batch_files)], unmapped(settings.max_file_bytes), unmapped(quote(qualifiers)))
         batches = [f.result() for f in futures] + ([seeds_by_year[year]] if year in seeds_by_year else [])
         done += len(files)
         _report("parse", done, total)
-        tables = normalize_task(batches, plan.files, classifier)
+        tables = normalize_task(quote(batches), quote(plan.files), quote(classifier))
         units = {u for u in dirty_units if (u == "undated") == (year is None) and (year is None or u.startswith(f"{year:04d}-"))}
-        written += write_units_task(prev, staging, tables, plan.affected_days, plan.dirty_paths, units, settings.parquet_compression)
+        written += write_units_task(prev, staging, quote(tables), quote(plan.affected_days), quote(plan.dirty_paths), units, settings.parquet_compression)
     if prev is not None:
         for name in SNAPSHOT_TABLES:
             for unit in units_of(prev, name) - dirty_units:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from functools import lru_cache
 
 from transforms.text import ascii_fold
 
-_DATED = re.compile(r"(?:^|/)(\d{4})/(\d{1,2})/(\d{1,2})/([^/]+?)(?:\.md|\.txt)?$")
 _SLUG_CHARS = re.compile(r"[^a-z0-9]+")
 SLUG_MAX = 140
 DAY_LIST_NAMES = frozenset({"index.md", "README.md"})
@@ -18,24 +18,47 @@ def archive_key(year: int, month: int, day: int, slug: str) -> str:
     return f"{year:04d}/{month:02d}/{day}/{slug}"
 
 
+def _dated_parts(path: str) -> tuple[str, str, str, str] | None:
+    """(year, month, day, slug) of a ``.../YYYY/M/D/slug[.md|.txt]`` path (string ops: hot path)."""
+    parts = path.rsplit("/", 4)
+    if len(parts) < 4:
+        return None
+    y, m, d, name = parts[-4:]
+    if not (len(y) == 4 and y.isdigit() and 0 < len(m) <= 2 and m.isdigit() and 0 < len(d) <= 2 and d.isdigit()):
+        return None
+    if name.endswith(".md"):
+        name = name[:-3]
+    elif name.endswith(".txt"):
+        name = name[:-4]
+    return y, m, d, name
+
+
+@lru_cache(maxsize=65536)
+def _day(y: str, m: str, d: str) -> dt.date | None:
+    try:
+        return dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
 def key_from_path(path: str) -> str | None:
     """Archive key of a path or link target (``/news/2016/03/14/x.md`` -> ``2016/03/14/x``)."""
-    m = _DATED.search(path)
-    if not m:
-        return None
-    y, mo, d, slug = m.groups()
-    return archive_key(int(y), int(mo), int(d), slug)
+    p = _dated_parts(path)
+    return archive_key(int(p[0]), int(p[1]), int(p[2]), p[3]) if p else None
 
 
 def date_from_path(path: str) -> dt.date | None:
     """The day a dated archive path belongs to, or None for undated paths or impossible dates."""
-    m = _DATED.search(path)
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
+    p = _dated_parts(path)
+    return _day(p[0], p[1], p[2]) if p else None
+
+
+def key_and_date(path: str) -> tuple[str | None, dt.date | None]:
+    """Both of the above from one split of the path."""
+    p = _dated_parts(path)
+    if not p:
+        return None, None
+    return archive_key(int(p[0]), int(p[1]), int(p[2]), p[3]), _day(p[0], p[1], p[2])
 
 
 def slugify(text: str) -> str:

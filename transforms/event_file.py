@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from transforms.archive_paths import date_from_path, key_from_path, slugify, archive_key
+from transforms.archive_paths import archive_key, date_from_path, key_and_date, key_from_path, slugify
 from transforms.tags import split_context
 from transforms.text import clean
 from transforms.topics import split_topic
@@ -19,7 +19,7 @@ _DATE_LINE = re.compile(r"^#{2,3}\s*\[(\d{4})-(\d{1,2})-(\d{1,2})\]")
 _HEADLINE = re.compile(r"^#(?!#)[ \t]*(.*?)\s*$")
 _TOPIC_LINE = re.compile(r"^#####\s*(.*?)\s*$")
 _SECTION = re.compile(r"^###\s*([A-Za-z ]+?)\s*:?\s*$")
-_ITEM = re.compile(r"^\s*\d+\.\s*\[(?P<title>.*)\]\((?P<target>[^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*(?P<rest>.*?)\s*$")
+_TARGET = re.compile(r"([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*(.*?)\s*$")
 _CONTEXT = re.compile(r"^_Context:\s*(.*?)_?$")
 _NOTE = re.compile(r"^_(.*?)_?$")
 _IMAGE_NAMES = frozenset({"cover image", "image", "photo"})
@@ -92,6 +92,18 @@ def _domain(url: str) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
+def split_item(line: str) -> tuple[str, str, str] | None:
+    """``N. [title](target) rest`` -> (title, target, rest); the title may hold brackets of its own."""
+    i = line.find("[")
+    if i < 0 or not line[:i].strip().rstrip(".").isdigit():
+        return None
+    j = line.rfind("](")
+    if j < i:
+        return None
+    m = _TARGET.match(line, j + 2)
+    return (line[i + 1:j], m.group(1), m.group(2)) if m else None
+
+
 def _link(position: int, title: str, target: str, rest: str, qualifiers: frozenset[str]) -> Link:
     context: list[str] = []
     note = None
@@ -102,12 +114,13 @@ def _link(position: int, title: str, target: str, rest: str, qualifiers: frozens
         else:
             n = _NOTE.match(rest)
             note = n.group(1).strip() if n else rest
+    key, date = key_and_date(target)
     return Link(
         position=position,
         title=clean(title) or "",
         target_path=target,
-        target_key=key_from_path(target),
-        target_date=date_from_path(target),
+        target_key=key,
+        target_date=date,
         context=context,
         note=note,
     )
@@ -162,10 +175,10 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
             if headline_raw is not None:
                 summary_lines.append(line.strip())
             continue
-        item = _ITEM.match(line)
+        item = split_item(line)
         if not item:
             continue
-        title, target, rest = item.group("title"), item.group("target"), item.group("rest")
+        title, target, rest = item
         if section in ("sources", "source"):
             name = clean(title) or ""
             sources.append(Source(len(sources) + 1, name, target, _domain(target), name.lower() in _IMAGE_NAMES))

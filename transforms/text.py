@@ -41,10 +41,15 @@ def squash(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
+_MARKUP_CHARS = frozenset("&{|[\t\n\r\xa0")
+
+
 def clean(text: str | None) -> str | None:
     """Display text: entities decoded, wiki markup stripped, whitespace collapsed; None when empty."""
     if text is None:
         return None
+    if "  " not in text and "''" not in text and _MARKUP_CHARS.isdisjoint(text):  # fast path: most strings are already clean
+        return text.strip() or None
     out = squash(strip_wiki(decode_entities(text)))
     return out or None
 
