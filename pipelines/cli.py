@@ -14,7 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# Prefect's console log duplicates what the CLI prints (and a failed run's traceback); `-v` brings it back.
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 if not os.environ.get("PREFECT_API_URL"):
     # The temporary server logs harmless flush errors while it shuts down: keep them off the console.
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
@@ -76,12 +77,19 @@ def run(
     wait: Annotated[bool, typer.Option(help="Wait for a running build instead of exiting.")] = False,
     full: Annotated[bool, typer.Option(help="Rebuild everything instead of only what changed.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's flow and task log.")] = False,
 ) -> None:
-    """Build a new snapshot from the source files and publish it."""
+    """Build a new snapshot from the source files (only what changed, unless --full) and publish it."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    import logging
 
     from pipelines import flow as build
 
+    if verbose:
+        logging.getLogger("prefect").setLevel(logging.INFO)
+        for h in logging.getLogger("prefect").handlers:
+            h.setLevel(logging.INFO)
     missing = [str(s) for s in (source or []) if not s.is_dir()]
     if missing:  # fail fast with one line, before Prefect starts
         raise CliError(f"source directory not found: {', '.join(missing)}")

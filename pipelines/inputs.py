@@ -14,10 +14,26 @@ from transforms.event_file import ParsedEvent, ParseError, parse_event_file
 INPUT_SUFFIXES = (".md", ".txt")
 
 
+def archive_base(source: Path) -> Path:
+    """The folder paths are made relative to: the one holding ``news/`` when the source is inside an
+    archive tree (so ``corpus/news/2016`` still yields ``news/2016/03/14/x.md``), else the source
+    itself with any trailing ``YYYY/MM/D`` folders removed."""
+    parts = source.parts
+    if "news" in parts:
+        return Path(*parts[: len(parts) - 1 - parts[::-1].index("news")])
+    base = source
+    for _ in range(3):
+        if base.name.isdigit() and len(base.name) in (1, 2, 4) and base.parent != base:
+            base = base.parent
+        else:
+            break
+    return base
+
+
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    root: str  # absolute source directory
-    path: str  # relative to root, POSIX separators
+    root: str  # absolute archive base of the source (see archive_base)
+    path: str  # relative to root, POSIX separators: the file's identity in the warehouse
     size: int
     mtime_ns: int
     is_symlink: bool = False
@@ -43,14 +59,16 @@ class Discovery:
 def discover(sources: list[Path]) -> Discovery:
     """Walk each source directory (recursively, in sorted order) for ``.md``/``.txt`` files.
 
-    Symlinks are not followed: they become rejects. Hidden entries (``.git``...) are skipped. A path
-    seen under two sources keeps the first and rejects the second.
+    Symlinks are not followed: they become rejects. Hidden entries (``.git``...) are skipped. A file
+    reached through two overlapping sources counts once; two different files with the same relative
+    path keep the first and reject the second.
     """
     out = Discovery()
     seen: dict[str, str] = {}
     for src in sources:
-        root = str(Path(src).resolve())
-        stack = [root]
+        source = Path(src).resolve()
+        root = str(archive_base(source))
+        stack = [str(source)]
         while stack:
             d = stack.pop()
             try:
@@ -78,6 +96,8 @@ def discover(sources: list[Path]) -> Discovery:
                 if not stat.S_ISREG(st.st_mode):
                     out.rejects.append((rel, "not_a_file", "special file (fifo, socket or device)"))
                     continue
+                if rel in seen and seen[rel] == root:
+                    continue  # the same file, listed by two overlapping sources
                 if rel in seen:
                     out.rejects.append((rel, "path_collision", f"also under {seen[rel]}; paths must be unique across sources"))
                     continue
