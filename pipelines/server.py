@@ -71,7 +71,7 @@ def start_server(home: Path, port: int | None = None, wait_s: float = 60) -> Ser
     with :func:`stop_server`. Raises :class:`ServerError` with the end of ``server.log`` when it
     does not come up within ``wait_s`` seconds.
     """
-    info, _ = _ensure_server(Path(home), port, wait_s)
+    info, _ = _ensure_server(_home(home), port, wait_s)
     return info
 
 
@@ -81,7 +81,7 @@ def stop_server(home: Path, timeout: float = 20) -> bool:
     SIGTERM goes to the server's whole process group; whatever is left after ``timeout`` seconds
     gets SIGKILL. The record is removed in every case.
     """
-    home = Path(home)
+    home = _home(home)
     if not home.is_dir():
         return False
     with _locked(home):
@@ -97,7 +97,7 @@ def stop_server(home: Path, timeout: float = 20) -> bool:
 
 def server_status(home: Path) -> ServerInfo | None:
     """The server recorded in ``home`` when its process is alive and ``/api/health`` answers."""
-    home = Path(home)
+    home = _home(home)
     rec = _read_record(home)
     if rec is None or not _record_alive(rec) or not _healthy(rec["url"]):
         return None
@@ -111,16 +111,20 @@ def running_server(home: Path, port: int | None = None, wait_s: float = 60) -> I
     Reuses a healthy server already recorded in ``home`` (and leaves it running); a server started
     here is stopped on exit, also on errors, Ctrl-C and SystemExit.
     """
-    info, started = _ensure_server(Path(home), port, wait_s)
+    info, started = _ensure_server(_home(home), port, wait_s)
     try:
         yield info
     finally:
         if started:
-            stop_server(Path(home))
+            stop_server(info.home)
 
 
 # ---------------------------------------------------------------------------------------------
 # starting
+
+
+def _home(home: Path | str) -> Path:
+    return Path(home).expanduser().absolute()  # the server runs with cwd=home: PREFECT_HOME must be absolute
 
 
 def _ensure_server(home: Path, port: int | None, wait_s: float) -> tuple[ServerInfo, bool]:
@@ -182,13 +186,16 @@ def _start(home: Path, port: int, wait_s: float) -> ServerInfo:
             if code is not None:
                 tail = _log_tail(log_path)
                 _record_path(home).unlink(missing_ok=True)
+                port_taken = "already in use" in tail.lower()
+                hint = (f"Port {port} is taken: stop what uses it or let currents pick a free port."
+                        if port_taken else
+                        "Check that Prefect works in this environment (`python -m prefect version`) and that "
+                        f"the database under {home} is not damaged (delete {home / 'prefect.db'} to start afresh).")
                 err = ServerError(
                     f"the Prefect server exited with code {code} while starting on port {port}.\n"
-                    f"Last lines of {log_path}:\n{tail}\n"
-                    "Check that Prefect is installed in this environment (`python -m prefect version`), "
-                    f"that the database under {home} is not corrupt (delete {home}/prefect.db to reset it), "
-                    "or point currents at an existing server with PREFECT_API_URL.")
-                if "already in use" in tail or "address already in use" in tail.lower():
+                    f"Last lines of {log_path}:\n{tail}\n{hint} "
+                    "Or point currents at a server you run yourself by setting PREFECT_API_URL.")
+                if port_taken:
                     raise _PortTaken(err)
                 raise err
             if _healthy(url):
@@ -277,9 +284,6 @@ def _alive(pid: int) -> bool:
     proc = _children.get(pid)
     if proc is not None:
         return proc.poll() is None
-    with contextlib.suppress(ChildProcessError, OSError):
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
     state = _proc_field(pid, 0)
     if state is not None:
         return state != "Z" and state != "X"
