@@ -122,6 +122,9 @@ def _print_summary(s: dict) -> None:
     for key in ("event_files", "day_lists", "events", "duplicates_merged", "files_rejected", "launches"):
         t.add_row(key, str(s.get(key)))
     t.add_row("events changed", f"{s['events_added']} added, {s['events_updated']} updated, {s['events_removed']} removed")
+    if s.get("checks"):
+        failed = s.get("checks_failed", [])
+        t.add_row("checks", f"{len(s['checks']) - len(failed)} passed, {len(failed)} failed" + "".join(f"\n  {f}" for f in failed))
     t.add_row("snapshot", f"{s['snapshot']}" + ("" if s.get("published") else " (nothing changed: kept)"))
     t.add_row("duration_s", str(s["duration_s"]))
     if s.get("rejects_by_reason"):
@@ -276,13 +279,21 @@ def show_config() -> None:
 
 def main() -> None:
     """Entry point: known failures print one clear line and exit non-zero."""
+    from warehouse.checks import ChecksFailed
     from warehouse.store import WarehouseBusy, WarehouseError
 
+    from pipelines.server import ServerError
+
     try:
-        app(standalone_mode=False)
-    except (CliError, WarehouseError, FileNotFoundError) as exc:
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
+    except (CliError, WarehouseError, FileNotFoundError, ServerError) as exc:
         err.print(f"error: {exc}", style="red", highlight=False)
         sys.exit(1)
+    except ChecksFailed as exc:
+        err.print(f"checks failed: {exc}", style="red", highlight=False)
+        sys.exit(4)
     except WarehouseBusy as exc:
         err.print(f"busy: {exc}", style="yellow", highlight=False)
         sys.exit(3)

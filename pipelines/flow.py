@@ -30,7 +30,8 @@ from transforms.changes import ChangeSet, Known, diff_files, month_unit
 from transforms.dedupe import group_day
 from transforms.normalize import append_row, empty_tables, normalize_groups
 from warehouse.partitions import ensure_nonempty, link_unit, rewrite_unit, units_of
-from warehouse.publish import publish_views
+from warehouse.checks import CheckResult, ChecksFailed, load_checks, run_checks
+from warehouse.publish import ensure_history_files, publish_views
 from warehouse.schema import SNAPSHOT_TABLES
 from warehouse.store import Warehouse, WarehouseError, new_run_id, to_table
 
@@ -151,6 +152,27 @@ def write_units_task(prev: Path | None, staging: Path, tables: dict[str, dict[st
             new = t.take(pa.array(by_unit[unit], pa.int64())) if unit in by_unit else None
             written[name] += rewrite_unit(prev, staging, name, unit, drop_days, drop_paths, new, compression)
     return written
+
+
+@task(name="check", cache_policy=NO_CACHE)
+def check_task(wh: Warehouse, run_id: str, staging: Path, prev: Path | None, checks_file: Path) -> list[CheckResult]:
+    """Run the data-quality checks on the staged snapshot; a failed error check blocks publishing."""
+    ensure_history_files(wh)
+    results = run_checks(staging, wh.state, load_checks(checks_file), prev)
+    wh.write_checks(run_id, [r.row(run_id) for r in results])
+    blocking = [r for r in results if r.status == "fail" and r.severity == "error"]
+    if blocking:
+        raise ChecksFailed("blocking data-quality checks failed, snapshot not published: "
+                           + "; ".join(f"{r.check_name} ({r.detail})" for r in blocking))
+    return results
+
+
+@task(name="artifacts", cache_policy=NO_CACHE)
+def artifacts_task(wh: Warehouse, summary: dict, results: list[CheckResult]) -> None:
+    """Table and markdown artifacts so the Prefect UI shows what the run did."""
+    from pipelines.artifacts import publish_artifacts
+
+    publish_artifacts(wh, summary, results)
 
 
 @task(name="publish", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -286,16 +308,21 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     for name in SNAPSHOT_TABLES:
         ensure_nonempty(staging, name, settings.parquet_compression)
     new_events = _events_of_days(staging, plan.affected_days)
+    results = check_task(wh, run_id, staging, prev, settings.checks)
     _report("publish", 0, 1)
     removed = publish_task(wh, run_id, settings.keep_snapshots)
     _report("publish", 1, 1)
     stats = _snapshot_stats(wh.snapshots / run_id)
-    return {
+    summary = {
         **counts, **stats, "snapshot": run_id, "published": True, "snapshots_removed": removed,
         "events_added": len(new_events.keys() - old_events.keys()),
         "events_removed": len(old_events.keys() - new_events.keys()),
         "events_updated": sum(1 for k in new_events.keys() & old_events.keys() if new_events[k] != old_events[k]),
+        "checks": {r.check_name: r.status for r in results},
+        "checks_failed": [f"{r.check_name} ({r.severity}): {r.detail}" for r in results if r.status == "fail"],
     }
+    artifacts_task(wh, summary, results)
+    return summary
 
 
 def _events_of_days(snapshot: Path | None, days: set[dt.date]) -> dict[str, tuple]:

@@ -36,7 +36,7 @@ def model_sql(snapshot: Path, state: Path) -> list[tuple[str, str]]:
     return out
 
 
-def _ensure_history_files(wh: Warehouse) -> None:
+def ensure_history_files(wh: Warehouse) -> None:
     """A zero-row file per history table, so its view has a schema before the first row exists."""
     for name in HISTORY_TABLES:
         path = wh.state / name / "_schema.parquet"
@@ -46,7 +46,7 @@ def _ensure_history_files(wh: Warehouse) -> None:
 
 def publish_views(wh: Warehouse, snapshot: str) -> None:
     """Build a fresh DuckDB file with views over ``snapshot`` and swap it in atomically."""
-    _ensure_history_files(wh)
+    ensure_history_files(wh)
     tmp = wh.root / f"currents.duckdb.{snapshot}.{os.getpid()}.tmp"
     tmp.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))

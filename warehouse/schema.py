@@ -62,7 +62,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("mtime_ns", pa.int64()), ("content_hash", pa.string()), ("kind", pa.string()),
     ]),
     "checks": pa.schema([
-        ("run_id", pa.string()), ("check", pa.string()), ("table", pa.string()), ("severity", pa.string()),
+        ("run_id", pa.string()), ("check_name", pa.string()), ("table", pa.string()), ("severity", pa.string()),
         ("status", pa.string()), ("observed", pa.float64()), ("threshold", pa.string()), ("detail", pa.string()),
     ]),
 }

@@ -141,6 +141,10 @@ class Warehouse:
     def write_run(self, record: dict) -> None:
         write_parquet(to_table("runs", {k: [v] for k, v in record.items()}), self.state / "runs" / f"{record['run_id']}.parquet")
 
+    def write_checks(self, run_id: str, rows: list[dict]) -> None:
+        cols = {name: [r[name] for r in rows] for name in SCHEMAS["checks"].names}
+        write_parquet(to_table("checks", cols), self.state / "checks" / f"{run_id}.parquet")
+
     def mark_abandoned_runs(self) -> int:
         """Runs still 'running' while we hold the lock were killed: record them as such."""
         n = 0

@@ -1,0 +1,50 @@
+"""Data-quality checks: results per run, blocking failures keep the old snapshot live."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from config.settings import get_settings
+from conftest import SAMPLE, sql
+from pipelines.flow import build_warehouse
+
+
+def test_checks_are_recorded_per_run(sample_warehouse: Path):
+    rows = sql(sample_warehouse, "select check_name, severity, status from checks")
+    names = {r[0] for r in rows}
+    assert {"events_event_id_unique", "events_kind_accepted", "relations_target_resolution_rate", "reject_ratio_blocking", "events_row_change"} <= names
+    assert all(status == "pass" for _, sev, status in rows if sev == "error")
+    (run_id,) = sql(sample_warehouse, "select distinct run_id from checks")[0]
+    assert sql(sample_warehouse, "select snapshot from runs")[0][0] == run_id
+
+
+def test_failed_blocking_check_keeps_old_snapshot_and_fails_the_flow_run(tmp_path: Path, prefect_server, monkeypatch):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    shutil.copytree(SAMPLE / "news" / "2016", src / "news" / "2016")
+    build_warehouse(sources=[str(src)], warehouse=str(wh))
+    live = (wh / "CURRENT").read_text()
+    n = sql(wh, "select count(*) from events")[0][0]
+    # a new day with a bad file, and a blocking check that tolerates no rejects
+    shutil.copytree(SAMPLE / "news" / "2017", src / "news" / "2017")
+    (src / "news" / "2017" / "01" / "10" / "broken.md").write_bytes(b"\x00\x00")
+    strict = tmp_path / "checks.yaml"
+    checks = yaml.safe_load(get_settings().checks.read_text())
+    checks["checks"].append({"name": "no_rejects_at_all", "type": "metric", "severity": "error", "max": 0,
+                             "sql": "select count(*) from rejects"})
+    strict.write_text(yaml.safe_dump(checks))
+    monkeypatch.setenv("CURRENTS_CHECKS", str(strict))
+    get_settings.cache_clear()
+    try:
+        state = build_warehouse(sources=[str(src)], warehouse=str(wh), return_state=True)
+    finally:
+        get_settings.cache_clear()
+    assert state.is_failed()
+    with pytest.raises(Exception, match="no_rejects_at_all"):
+        state.result()
+    assert (wh / "CURRENT").read_text() == live
+    assert sql(wh, "select count(*) from events") == [(n,)]
+    assert sql(wh, "select status from runs order by started desc limit 1") == [("failed",)]
+    assert sql(wh, "select status, observed from checks where check_name = 'no_rejects_at_all'") == [("fail", 1.0)]
