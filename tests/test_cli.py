@@ -98,3 +98,12 @@ def test_runs_command_lists_runs(built: Path):
     assert res.returncode == 0, res.stderr
     runs = json.loads(res.stdout)
     assert runs[0]["status"] == "success" and runs[0]["events"] == sql(built, "select count(*) from events")[0][0]
+
+
+def test_data_dictionary_doc_matches_the_yaml_and_the_views(built: Path):
+    from warehouse.export import dictionary_markdown, load_dictionary
+
+    assert (Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md").read_text() == dictionary_markdown()
+    for view, cols in load_dictionary().items():
+        actual = {r[0] for r in sql(built, f"describe select * from {view}")}
+        assert actual == set(cols) - {"_"}, f"{view}: dictionary and view disagree"

@@ -49,3 +49,19 @@ def export_warehouse(con: duckdb.DuckDBPyConnection, to: Path, fmt: str = "parqu
     tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, to / "dictionary.json")
     return written
+
+
+def dictionary_markdown() -> str:
+    """docs/data_dictionary.md, generated from warehouse/dictionary.yaml."""
+    lines = ["# Data dictionary", "",
+             "Generated from `warehouse/dictionary.yaml` by `python -m warehouse.export` (a test keeps them equal).",
+             "Every table and view below is in `<warehouse>/currents.duckdb` and in `currents export` output.", ""]
+    for name, cols in load_dictionary().items():
+        lines += [f"## `{name}`", "", cols.get("_", ""), "", "| column | description |", "|---|---|"]
+        lines += [f"| `{c}` | {d} |" for c, d in cols.items() if c != "_"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(dictionary_markdown(), end="")
