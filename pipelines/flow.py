@@ -14,6 +14,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import lru_cache
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -95,13 +96,32 @@ def plan_task(d: Discovery, prev: Path | None) -> Plan:
     return plan
 
 
-@task(name="parse-batch", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def parse_batch_task(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
+@task(name="parse-seeds", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def parse_seeds_task(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
+    """Parse the undated files first: their day, hence their batch, is known only from their text."""
     return read_and_parse(files, max_bytes, qualifiers)
 
 
-@task(name="normalize", cache_policy=NO_CACHE)
-def normalize_task(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
+@lru_cache(maxsize=4)
+def _classifier(gazetteer: Path, rules: Path) -> Any:
+    """One classifier per process (worker processes build their own on first use)."""
+    from config.reference import load_classifier
+
+    return load_classifier(gazetteer, rules)
+
+
+@task(name="parse-normalize", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def process_batch_task(files: list[InputFile], extra: ParsedBatch, info: dict[str, InputFile], max_bytes: int,
+                       qualifiers: frozenset[str], gazetteer: Path, rules: Path) -> dict[str, dict[str, list]]:
+    """Parse a batch of whole day folders and normalize it into rows of every table.
+
+    ``extra`` carries what belongs to these days but was read elsewhere (seeds, discovery rejects).
+    """
+    batch = read_and_parse(files, max_bytes, qualifiers)
+    return build_rows([batch, extra], info, _classifier(gazetteer, rules))
+
+
+def build_rows(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
     """Group each day's files into events and build the rows of every table (and the manifest)."""
     events_by_day: dict[dt.date, list] = defaultdict(list)
     entries_by_day: dict[dt.date, list] = defaultdict(list)
@@ -110,7 +130,7 @@ def normalize_task(batches: list[ParsedBatch], files: dict[str, InputFile], clas
 
     def manifest(day: dt.date | None, path: str, kind: str) -> None:
         f = files.get(path)
-        h, size = meta.get(path, (None, f.size if f else None))
+        h, _size = meta.get(path, (None, None))
         append_row(tables["manifest"], day=day, path=path, root=f.root if f else None, size=f.size if f else -1,
                    mtime_ns=f.mtime_ns if f else -1, content_hash=h, kind=kind)
 
@@ -136,6 +156,29 @@ def normalize_task(batches: list[ParsedBatch], files: dict[str, InputFile], clas
     for day in sorted(events_by_day):
         normalize_groups(day, group_day(events_by_day[day], entries_by_day.get(day, [])), meta, classifier, tables)
     return tables
+
+
+def merge_rows(parts: list[dict[str, dict[str, list]]]) -> dict[str, dict[str, list]]:
+    """Concatenate the row tables of several batches."""
+    out = empty_tables()
+    for part in parts:
+        for name, cols in part.items():
+            for col, values in cols.items():
+                out[name][col].extend(values)
+    return out
+
+
+def day_batches(files: list[InputFile], day_of: Callable[[InputFile], dt.date], size: int) -> list[list[InputFile]]:
+    """Batches of about ``size`` files that never split a day folder (duplicates live within a day)."""
+    by_day: dict[dt.date, list[InputFile]] = defaultdict(list)
+    for f in files:
+        by_day[day_of(f)].append(f)
+    batches: list[list[InputFile]] = [[]]
+    for day in sorted(by_day):
+        if batches[-1] and len(batches[-1]) + len(by_day[day]) > size:
+            batches.append([])
+        batches[-1].extend(by_day[day])
+    return [b for b in batches if b]
 
 
 @task(name="write-units", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -183,12 +226,6 @@ def publish_task(wh: Warehouse, run_id: str, keep: int) -> list[str]:
     return wh.prune(keep)
 
 
-# Large arguments are passed through quote(): Prefect then skips walking them for futures, which
-# otherwise costs more than the work itself on 10^5 parsed records.
-def _batches(files: list[InputFile], size: int) -> list[list[InputFile]]:
-    return [files[i:i + size] for i in range(0, len(files), size)]
-
-
 @flow(name="currents-build", log_prints=True)
 def build_warehouse(sources: list[str] | None = None, warehouse: str | None = None, wait: bool = False,
                     full: bool = False) -> dict:
@@ -230,9 +267,27 @@ def build_warehouse(sources: list[str] | None = None, warehouse: str | None = No
     return summary
 
 
-def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
-    from config.reference import load_classifier
+def _extra_paths(x: ParsedBatch) -> list[str]:
+    return [e.path for e in x.events] + [d.path for d in x.day_lists] + [r[0] for r in x.rejects]
 
+
+def _extras_for(batches: list[list[InputFile]], day_of: dict[str, dt.date], extras: dict[dt.date, ParsedBatch]) -> list[ParsedBatch]:
+    """The extras of each batch (by the days it holds); days with extras only get batches of their own."""
+    index = {day_of[f.path]: i for i, b in enumerate(batches) for f in b}
+    out = [ParsedBatch() for _ in batches]
+    for day, x in sorted(extras.items()):
+        i = index.get(day)
+        if i is None:
+            out.append(ParsedBatch())
+            i = len(out) - 1
+        out[i].events.extend(x.events)
+        out[i].day_lists.extend(x.day_lists)
+        out[i].rejects.extend(x.rejects)
+        out[i].meta.update(x.meta)
+    return out
+
+
+def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
     d = discover_task(src)
     prev_name = None if full else wh.current()
     prev = wh.snapshots / prev_name if prev_name else None
@@ -247,7 +302,6 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
         return {**counts, **_snapshot_stats(prev), "snapshot": prev_name, "published": False, "events_added": 0,
                 "events_updated": 0, "events_removed": 0}
 
-    classifier = load_classifier(settings.gazetteer, settings.launch_rules)
     qualifiers = load_qualifiers(settings.tag_qualifiers)
     staging = wh.staging_dir(run_id)
     try:
@@ -259,48 +313,66 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     # Undated files (seeds) that are new or changed are parsed first: only then is their day known.
     dirty = set(ch.new) | set(ch.changed)
     undated_dirty = [plan.files[p] for p in sorted(dirty) if p in plan.files and date_from_path(p) is None]
-    seed_batches = [parse_batch_task(quote(b), settings.max_file_bytes, quote(qualifiers)) for b in _batches(undated_dirty, settings.batch_files)]
-    for b in seed_batches:
-        plan.affected_days.update(e.date for e in b.events)
+    seeds = parse_seeds_task(quote(undated_dirty), settings.max_file_bytes, quote(qualifiers)) if undated_dirty else ParsedBatch()
+    plan.affected_days.update(e.date for e in seeds.events)
+    plan.affected_days.update(dl.date for dl in seeds.day_lists)
+
     # Every file of an affected day is re-read (unchanged seeds of those days included).
-    by_year: dict[int | None, list[InputFile]] = defaultdict(list)
-    for path, f in plan.files.items():
+    day_of: dict[str, dt.date] = {}
+    for path in plan.files:
         day = date_from_path(path)
         if day is None:
             k = plan.known.get(path)
-            if path in dirty or k is None or k.day not in plan.affected_days:
+            if path in dirty or k is None or k.day is None:
                 continue
             day = k.day
         if day in plan.affected_days:
-            by_year[day.year].append(f)
-    seeds_by_year: dict[int | None, ParsedBatch] = defaultdict(ParsedBatch)
-    for b in seed_batches:
-        for e in b.events:
-            seeds_by_year[e.date.year].events.append(e)
-        for path, reason, detail in b.rejects:
-            seeds_by_year[None].rejects.append((path, reason, detail))
-        for y in list(seeds_by_year):
-            seeds_by_year[y].meta.update(b.meta)
+            day_of[path] = day
+    # What belongs to a day but is not read by its batch: parsed seeds and discovery rejects.
+    extras: dict[dt.date | None, ParsedBatch] = defaultdict(ParsedBatch)
+    for e in seeds.events:
+        extras[e.date].events.append(e)
+        extras[e.date].meta[e.path] = seeds.meta[e.path]
+    for dl in seeds.day_lists:
+        extras[dl.date].day_lists.append(dl)
+        extras[dl.date].meta[dl.path] = seeds.meta[dl.path]
+    for path, reason, detail in seeds.rejects:
+        extras[None].rejects.append((path, reason, detail))
+        if path in seeds.meta:
+            extras[None].meta[path] = seeds.meta[path]
     for path, reason, detail in d.rejects:  # rejected at discovery (symlinks...): only where rebuilt
         day = date_from_path(path)
         if path in plan.dirty_paths or day in plan.affected_days:
-            seeds_by_year[day.year if day else None].rejects.append((path, reason, detail))
+            extras[day].rejects.append((path, reason, detail))
     dirty_units = {month_unit(day) for day in plan.affected_days} | {"undated"}
-    years = sorted(set(by_year) | {day.year for day in plan.affected_days} | {y for y in seeds_by_year if y is not None})
+    by_year: dict[int, list[InputFile]] = defaultdict(list)
+    for path, day in day_of.items():
+        by_year[day.year].append(plan.files[path])
+    years = sorted(set(by_year) | {day.year for day in plan.affected_days})
 
-    total = sum(len(v) for v in by_year.values()) + len(undated_dirty)
-    done = len(undated_dirty)
+    total, done = len(day_of) + len(undated_dirty), len(undated_dirty)
     _report("parse", done, total)
-    written: Counter = Counter()
+    args = (unmapped(settings.max_file_bytes), unmapped(quote(qualifiers)), unmapped(settings.gazetteer), unmapped(settings.launch_rules))
+    # Large arguments go through quote(): Prefect then skips walking them for futures, which would
+    # otherwise cost more than the work itself on 10^5 parsed records.
     for year in [None] + years:
-        files = by_year.get(year, []) if year is not None else []
-        futures = parse_batch_task.map([quote(b) for b in _batches(files, settings.batch_files)], unmapped(settings.max_file_bytes), unmapped(quote(qualifiers)))
-        batches = [f.result() for f in futures] + ([seeds_by_year[year]] if year in seeds_by_year else [])
-        done += len(files)
-        _report("parse", done, total)
-        tables = normalize_task(quote(batches), quote(plan.files), quote(classifier))
+        if year is None:
+            batches, batch_extras = [[]], [extras.get(None, ParsedBatch())]
+        else:
+            batches = day_batches(by_year.get(year, []), lambda f: day_of[f.path], settings.batch_files)
+            batch_extras = _extras_for(batches, day_of, {k: v for k, v in extras.items() if k is not None and k.year == year})
+            batches += [[]] * (len(batch_extras) - len(batches))
+        infos = [{f.path: f for f in b} | {p: plan.files[p] for p in _extra_paths(ex) if p in plan.files}
+                 for b, ex in zip(batches, batch_extras)]
+        futures = process_batch_task.map([quote(b) for b in batches], [quote(x) for x in batch_extras], [quote(i) for i in infos], *args)
+        parts = []
+        for f, b in zip(futures, batches):
+            parts.append(f.result())
+            done += len(b)
+            _report("parse", done, total)
         units = {u for u in dirty_units if (u == "undated") == (year is None) and (year is None or u.startswith(f"{year:04d}-"))}
-        written += write_units_task(prev, staging, quote(tables), quote(plan.affected_days), quote(plan.dirty_paths), units, settings.parquet_compression)
+        write_units_task(prev, staging, quote(merge_rows(parts)), quote(plan.affected_days), quote(plan.dirty_paths), units,
+                         settings.parquet_compression)
     if prev is not None:
         for name in SNAPSHOT_TABLES:
             for unit in units_of(prev, name) - dirty_units:

@@ -72,6 +72,5 @@ def event_id_for(key: str) -> str:
 
 
 def is_day_list(path: str) -> bool:
-    """Whether a path names a day list (``index.md`` / ``README.md`` inside a dated folder)."""
-    name = path.rsplit("/", 1)[-1]
-    return name in DAY_LIST_NAMES and date_from_path(path.rsplit("/", 1)[0] + "/x") is not None
+    """Whether a path names a day list (``index.md`` / ``README.md``; its date is in its header)."""
+    return path.rsplit("/", 1)[-1] in DAY_LIST_NAMES
