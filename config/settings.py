@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     launch_rules: Path = Field(default=CONFIG_DIR / "launch_rules.yaml")
     tag_qualifiers: Path = Field(default=CONFIG_DIR / "tag_qualifiers.txt")
     checks: Path = Field(default=CONFIG_DIR / "checks.yaml")
+    runner: Literal["local", "process", "dask"] = Field(default="local", description="Where parse batches run: local threads, a local process pool, or Dask.")
+    workers: int = Field(default=2, ge=1, description="Workers of the process pool or of the local Dask cluster.")
+    dask_address: str | None = Field(default=None, description="Scheduler of an existing Dask cluster (tcp://host:8786); None starts a LocalCluster.")
     schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")
     server_home: Path | None = Field(default=None, description="PREFECT_HOME for a server started by currents (default: <warehouse>/.prefect).")
 

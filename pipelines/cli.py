@@ -76,6 +76,8 @@ def run(
     warehouse: WarehouseOpt = None,
     wait: Annotated[bool, typer.Option(help="Wait for a running build instead of exiting.")] = False,
     full: Annotated[bool, typer.Option(help="Rebuild everything instead of only what changed.")] = False,
+    runner: Annotated[Optional[str], typer.Option(help="local | process | dask (default: CURRENTS_RUNNER, else local).")] = None,
+    dask_address: Annotated[Optional[str], typer.Option(help="Dask scheduler (tcp://host:8786) for --runner dask; default: a LocalCluster.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's flow and task log.")] = False,
 ) -> None:
@@ -85,6 +87,7 @@ def run(
     import logging
 
     from pipelines import flow as build
+    from pipelines.runners import configured_build
 
     if verbose:
         logging.getLogger("prefect").setLevel(logging.INFO)
@@ -108,8 +111,9 @@ def run(
     build.set_progress_hook(hook)
     try:
         with progress:
-            summary = build.build_warehouse(sources=[str(s) for s in source] if source else None,
-                                            warehouse=str(warehouse) if warehouse else None, wait=wait, full=full)
+            summary = configured_build(runner, None, dask_address)(
+                sources=[str(s) for s in source] if source else None, warehouse=str(warehouse) if warehouse else None,
+                wait=wait, full=full)
     finally:
         build.set_progress_hook(None)
     _print_summary(summary)

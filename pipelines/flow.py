@@ -21,7 +21,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.cache_policies import NO_CACHE
-from prefect.utilities.annotations import quote
 
 from config.settings import Settings, get_settings
 from config.vocab import load_qualifiers
@@ -74,6 +73,7 @@ def discover_task(sources: list[Path]) -> Discovery:
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(d: Discovery, prev: Path | None) -> Plan:
+    d = unbox(d)
     files = {f.path: f for f in d.files}
     known: dict[str, Known] = {}
     if prev is not None:
@@ -99,7 +99,7 @@ def plan_task(d: Discovery, prev: Path | None) -> Plan:
 @task(name="parse-seeds", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def parse_seeds_task(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
     """Parse the undated files first: their day, hence their batch, is known only from their text."""
-    return read_and_parse(files, max_bytes, qualifiers)
+    return read_and_parse(unbox(files), max_bytes, unbox(qualifiers))
 
 
 @lru_cache(maxsize=4)
@@ -117,8 +117,27 @@ def process_batch_task(files: list[InputFile], extra: ParsedBatch, info: dict[st
 
     ``extra`` carries what belongs to these days but was read elsewhere (seeds, discovery rejects).
     """
+    files, extra, info, qualifiers = (unbox(x) for x in (files, extra, info, qualifiers))
     batch = read_and_parse(files, max_bytes, qualifiers)
     return build_rows([batch, extra], info, _classifier(gazetteer, rules))
+
+
+class Box:
+    """Carries a large task argument opaquely: Prefect does not walk it looking for futures (which
+    costs more than the work on 10^5 parsed records) and Dask ships it as one pickle instead of
+    rewriting its lists and tuples. Tasks open it with ``unbox``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __reduce__(self):
+        return (Box, (self.value,))
+
+
+def unbox(x: Any) -> Any:
+    return x.value if isinstance(x, Box) else x
 
 
 def build_rows(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
@@ -185,6 +204,7 @@ def day_batches(files: list[InputFile], day_of: Callable[[InputFile], dt.date], 
 def write_units_task(prev: Path | None, staging: Path, tables: dict[str, dict[str, list]], drop_days: set[dt.date],
                      drop_paths: set[str], units: set[str], compression: str) -> Counter:
     """Rewrite ``units`` of every table: previous rows of the replaced days/paths out, new rows in."""
+    tables, drop_days, drop_paths = unbox(tables), unbox(drop_days), unbox(drop_paths)
     written: Counter = Counter()
     for name in SNAPSHOT_TABLES:
         t = to_table(name, tables[name])
@@ -291,7 +311,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     d = discover_task(src)
     prev_name = None if full else wh.current()
     prev = wh.snapshots / prev_name if prev_name else None
-    plan = plan_task(quote(d), prev)
+    plan = plan_task(Box(d), prev)
     ch = plan.changes
     log.info("%d files: %d new, %d changed, %d deleted, %d unchanged; %d days to rebuild",
              len(ch.new) + len(ch.changed) + len(ch.unchanged), len(ch.new), len(ch.changed), len(ch.deleted),
@@ -313,7 +333,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     # Undated files (seeds) that are new or changed are parsed first: only then is their day known.
     dirty = set(ch.new) | set(ch.changed)
     undated_dirty = [plan.files[p] for p in sorted(dirty) if p in plan.files and date_from_path(p) is None]
-    seeds = parse_seeds_task(quote(undated_dirty), settings.max_file_bytes, quote(qualifiers)) if undated_dirty else ParsedBatch()
+    seeds = parse_seeds_task(Box(undated_dirty), settings.max_file_bytes, Box(qualifiers)) if undated_dirty else ParsedBatch()
     plan.affected_days.update(e.date for e in seeds.events)
     plan.affected_days.update(dl.date for dl in seeds.day_lists)
 
@@ -352,9 +372,8 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
 
     total, done = len(day_of) + len(undated_dirty), len(undated_dirty)
     _report("parse", done, total)
-    args = (unmapped(settings.max_file_bytes), unmapped(quote(qualifiers)), unmapped(settings.gazetteer), unmapped(settings.launch_rules))
-    # Large arguments go through quote(): Prefect then skips walking them for futures, which would
-    # otherwise cost more than the work itself on 10^5 parsed records.
+    args = (unmapped(settings.max_file_bytes), unmapped(Box(qualifiers)), unmapped(settings.gazetteer), unmapped(settings.launch_rules))
+    # Large arguments travel in a Box (see there).
     for year in [None] + years:
         if year is None:
             batches, batch_extras = [[]], [extras.get(None, ParsedBatch())]
@@ -364,14 +383,14 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
             batches += [[]] * (len(batch_extras) - len(batches))
         infos = [{f.path: f for f in b} | {p: plan.files[p] for p in _extra_paths(ex) if p in plan.files}
                  for b, ex in zip(batches, batch_extras)]
-        futures = process_batch_task.map([quote(b) for b in batches], [quote(x) for x in batch_extras], [quote(i) for i in infos], *args)
+        futures = process_batch_task.map([Box(b) for b in batches], [Box(x) for x in batch_extras], [Box(i) for i in infos], *args)
         parts = []
         for f, b in zip(futures, batches):
             parts.append(f.result())
             done += len(b)
             _report("parse", done, total)
         units = {u for u in dirty_units if (u == "undated") == (year is None) and (year is None or u.startswith(f"{year:04d}-"))}
-        write_units_task(prev, staging, quote(merge_rows(parts)), quote(plan.affected_days), quote(plan.dirty_paths), units,
+        write_units_task(prev, staging, Box(merge_rows(parts)), Box(plan.affected_days), Box(plan.dirty_paths), units,
                          settings.parquet_compression)
     if prev is not None:
         for name in SNAPSHOT_TABLES:

@@ -1,0 +1,17 @@
+"""Scale-out: the Dask (2-worker LocalCluster) and process-pool runners give the local runner's tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE, cli
+from test_incremental import snapshot_rows
+
+
+@pytest.mark.parametrize("runner", ["dask", "process"])
+def test_runner_results_identical_to_local(runner: str, sample_warehouse: Path, tmp_path: Path):
+    res = cli("run", "-q", "--runner", runner, "--source", str(SAMPLE), "--warehouse", str(tmp_path / "wh"),
+              env={"CURRENTS_WORKERS": "2"}, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert snapshot_rows(tmp_path / "wh") == snapshot_rows(sample_warehouse)
