@@ -18,8 +18,8 @@ from transforms.topics import split_topic
 _DATE_LINE = re.compile(r"^#{2,3}\s*\[(\d{4})-(\d{1,2})-(\d{1,2})\]")
 _HEADLINE = re.compile(r"^#(?!#)[ \t]*(.*?)\s*$")
 _TOPIC_LINE = re.compile(r"^#####\s*(.*?)\s*$")
-_SECTION = re.compile(r"^###\s*([A-Za-z ]+?)\s*:?\s*$")
-_TARGET = re.compile(r"([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*(.*?)\s*$")
+_SECTION_SPLIT = re.compile(r"^###[ \t]*([A-Za-z ]+?)[ \t]*:?[ \t]*$", re.M)
+_ITEMS = re.compile(r"^[ \t]*\d+\.[ \t]*\[(.*)\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)[ \t]*(.*?)[ \t]*$", re.M)
 _CONTEXT = re.compile(r"^_Context:\s*(.*?)_?$")
 _NOTE = re.compile(r"^_(.*?)_?$")
 _IMAGE_NAMES = frozenset({"cover image", "image", "photo"})
@@ -92,18 +92,6 @@ def _domain(url: str) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def split_item(line: str) -> tuple[str, str, str] | None:
-    """``N. [title](target) rest`` -> (title, target, rest); the title may hold brackets of its own."""
-    i = line.find("[")
-    if i < 0 or not line[:i].strip().rstrip(".").isdigit():
-        return None
-    j = line.rfind("](")
-    if j < i:
-        return None
-    m = _TARGET.match(line, j + 2)
-    return (line[i + 1:j], m.group(1), m.group(2)) if m else None
-
-
 def _link(position: int, title: str, target: str, rest: str, qualifiers: frozenset[str]) -> Link:
     context: list[str] = []
     note = None
@@ -130,62 +118,56 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
     """Parse an event file's text; ``path`` is relative to the source root (POSIX separators).
 
     ``qualifiers``: place qualifiers for splitting ``_Context:`` tags (see ``transforms.tags``).
+    The head (date, topic, headline, summary) is read line by line; the ``###`` sections are split
+    off with one regex and their list items read with another (this is the hot path of a build).
     """
-    lines = text.splitlines()
+    head, *sections = _SECTION_SPLIT.split(text)
     generation = "plain"
     date: dt.date | None = None
     topic_line: str | None = None
     headline_raw: str | None = None
     summary_lines: list[str] = []
-    section: str | None = None
+    for line in head.splitlines():
+        if not line.strip():
+            continue
+        if date is None and line.startswith("Formats:"):
+            generation = "formats"
+            continue
+        if date is None and headline_raw is None and topic_line is None:
+            m = _DATE_LINE.match(line)
+            if m:
+                try:
+                    date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError as exc:
+                    raise ParseError("bad_date", f"date line {line.strip()!r} is not a real date ({exc})") from None
+                continue
+            if not line.startswith("#"):
+                raise ParseError("no_date", f"expected a '### [YYYY-MM-DD](...)' date line, found {line.strip()[:60]!r}")
+        if headline_raw is None:
+            m = _TOPIC_LINE.match(line)
+            if m:
+                topic_line = m.group(1)
+                continue
+            m = _HEADLINE.match(line)
+            if m:
+                headline_raw = m.group(1)
+                continue
+        if headline_raw is not None:
+            summary_lines.append(line.strip())
     sources: list[Source] = []
     changes: list[Link] = []
     related: list[Link] = []
-    for line in lines:
-        if not line.strip():
-            continue
-        if section is None:
-            if date is None and line.startswith("Formats:"):
-                generation = "formats"
-                continue
-            if date is None and headline_raw is None and topic_line is None:
-                m = _DATE_LINE.match(line)
-                if m:
-                    try:
-                        date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                    except ValueError as exc:
-                        raise ParseError("bad_date", f"date line {line.strip()!r} is not a real date ({exc})") from None
-                    continue
-                if not line.startswith("#"):
-                    raise ParseError("no_date", f"expected a '### [YYYY-MM-DD](...)' date line, found {line.strip()[:60]!r}")
-            if headline_raw is None:
-                m = _TOPIC_LINE.match(line)
-                if m:
-                    topic_line = m.group(1)
-                    continue
-                m = _HEADLINE.match(line)
-                if m:
-                    headline_raw = m.group(1)
-                    continue
-        m = _SECTION.match(line) if line.startswith("###") else None
-        if m:
-            section = m.group(1).strip().lower()
-            continue
-        if section is None:
-            if headline_raw is not None:
-                summary_lines.append(line.strip())
-            continue
-        item = split_item(line)
-        if not item:
-            continue
-        title, target, rest = item
+    for name, body in zip(sections[::2], sections[1::2]):
+        section = name.strip().lower()
         if section in ("sources", "source"):
-            name = clean(title) or ""
-            sources.append(Source(len(sources) + 1, name, target, _domain(target), name.lower() in _IMAGE_NAMES))
-        elif section == "changes":
-            changes.append(_link(len(changes) + 1, title, target, rest, qualifiers))
-        elif section == "related":
-            related.append(_link(len(related) + 1, title, target, rest, qualifiers))
+            for m in _ITEMS.finditer(body):
+                title, target = m.group(1), m.group(2)
+                label = clean(title) or ""
+                sources.append(Source(len(sources) + 1, label, target, _domain(target), label.lower() in _IMAGE_NAMES))
+        elif section in ("changes", "related"):
+            out = changes if section == "changes" else related
+            for m in _ITEMS.finditer(body):
+                out.append(_link(len(out) + 1, m.group(1), m.group(2), m.group(3), qualifiers))
 
     date_basis = "line"
     path_date = date_from_path(path)
