@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     runner: Literal["local", "process", "dask"] = Field(default="local", description="Where parse batches run: local threads, a local process pool, or Dask.")
     workers: int = Field(default=2, ge=1, description="Workers of the process pool or of the local Dask cluster.")
     dask_address: str | None = Field(default=None, description="Scheduler of an existing Dask cluster (tcp://host:8786); None starts a LocalCluster.")
+    report_after_run: bool = Field(default=False, description="Render <warehouse>/report.html at the end of every published run.")
     schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")
     server_home: Path | None = Field(default=None, description="PREFECT_HOME for a server started by currents (default: <warehouse>/.prefect).")
 

@@ -76,6 +76,7 @@ def run(
     warehouse: WarehouseOpt = None,
     wait: Annotated[bool, typer.Option(help="Wait for a running build instead of exiting.")] = False,
     full: Annotated[bool, typer.Option(help="Rebuild everything instead of only what changed.")] = False,
+    report: Annotated[Optional[bool], typer.Option("--report/--no-report", help="Also write <warehouse>/report.html (default: CURRENTS_REPORT_AFTER_RUN).")] = None,
     runner: Annotated[Optional[str], typer.Option(help="local | process | dask (default: CURRENTS_RUNNER, else local).")] = None,
     dask_address: Annotated[Optional[str], typer.Option(help="Dask scheduler (tcp://host:8786) for --runner dask; default: a LocalCluster.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
@@ -113,7 +114,7 @@ def run(
         with progress:
             summary = configured_build(runner, None, dask_address)(
                 sources=[str(s) for s in source] if source else None, warehouse=str(warehouse) if warehouse else None,
-                wait=wait, full=full)
+                wait=wait, full=full, report=report)
     finally:
         build.set_progress_hook(None)
     _print_summary(summary)
@@ -131,6 +132,8 @@ def _print_summary(s: dict) -> None:
         t.add_row("checks", f"{len(s['checks']) - len(failed)} passed, {len(failed)} failed" + "".join(f"\n  {f}" for f in failed))
     t.add_row("snapshot", f"{s['snapshot']}" + ("" if s.get("published") else " (nothing changed: kept)"))
     t.add_row("duration_s", str(s["duration_s"]))
+    if s.get("report"):
+        t.add_row("report", s["report"])
     if s.get("rejects_by_reason"):
         t.add_row("rejects by reason", ", ".join(f"{k}={v}" for k, v in sorted(s["rejects_by_reason"].items())))
     if s.get("ignored_files"):

@@ -238,6 +238,20 @@ def artifacts_task(wh: Warehouse, summary: dict, results: list[CheckResult]) -> 
     publish_artifacts(wh, summary, results)
 
 
+@task(name="report", cache_policy=NO_CACHE)
+def report_task(wh: Warehouse) -> str | None:
+    """Render the HTML report of the new snapshot next to it, and point the UI at it."""
+    from prefect.artifacts import create_markdown_artifact
+
+    from warehouse.report import write_report_after_run
+
+    path = write_report_after_run(wh.root)
+    if path is not None:
+        create_markdown_artifact(key="currents-report", markdown=f"Report of this run: `{path}`",
+                                 description="Self-contained HTML report written by the run")
+    return str(path) if path else None
+
+
 @task(name="publish", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
 def publish_task(wh: Warehouse, run_id: str, keep: int) -> list[str]:
     wh.finalize(run_id)
@@ -248,8 +262,9 @@ def publish_task(wh: Warehouse, run_id: str, keep: int) -> list[str]:
 
 @flow(name="currents-build", log_prints=True)
 def build_warehouse(sources: list[str] | None = None, warehouse: str | None = None, wait: bool = False,
-                    full: bool = False) -> dict:
-    """Bring the warehouse up to date with ``sources`` (``full``: rebuild from scratch) and publish it.
+                    full: bool = False, report: bool | None = None) -> dict:
+    """Bring the warehouse up to date with ``sources`` (``full``: rebuild from scratch) and publish it;
+    ``report`` (default: CURRENTS_REPORT_AFTER_RUN) also renders ``<warehouse>/report.html``.
 
     Returns the run summary (also stored in the ``runs`` table).
     """
@@ -279,6 +294,8 @@ def build_warehouse(sources: list[str] | None = None, warehouse: str | None = No
             except OSError:
                 pass
             raise
+        if summary.get("published") and (settings.report_after_run if report is None else report):
+            summary["report"] = report_task(wh)
         record.update({k: v for k, v in summary.items() if k in record})
         record.update(status="success", finished=dt.datetime.now(dt.UTC), duration_s=round(time.perf_counter() - t0, 3))
         wh.write_run(record)
