@@ -68,6 +68,7 @@ def discover(sources: list[Path]) -> Discovery:
     for src in sources:
         source = Path(src).resolve()
         root = str(archive_base(source))
+        cut = len(root.rstrip("/")) + 1  # paths below root: slice the prefix off (os.path.relpath is 7x slower)
         stack = [str(source)]
         while stack:
             d = stack.pop()
@@ -80,7 +81,7 @@ def discover(sources: list[Path]) -> Discovery:
             for e in entries:
                 if e.name.startswith("."):
                     continue
-                rel = os.path.relpath(e.path, root).replace(os.sep, "/")
+                rel = e.path[cut:] if os.sep == "/" else os.path.relpath(e.path, root).replace(os.sep, "/")
                 if e.is_symlink():
                     if e.name.endswith(INPUT_SUFFIXES):
                         out.rejects.append((rel, "symlink", f"symlink to {os.readlink(e.path)!r} is not followed; copy the file into the source instead"))
