@@ -10,12 +10,14 @@ Work proceeds one year at a time, so memory follows the largest year, not the ar
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+from contextlib import contextmanager
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -280,7 +282,7 @@ def build_warehouse(sources: list[str] | None = None, warehouse: str | None = No
         files_unchanged=0, files_rejected=0, events=0, duplicates_merged=0, events_added=0, events_updated=0,
         events_removed=0, launches=0, snapshot=None, duration_s=None, error=None,
     )
-    with wh.lock(wait=wait):
+    with wh.lock(wait=wait), _api_url_for_workers():
         wh.mark_abandoned_runs()
         wh.prune(settings.keep_snapshots)
         wh.write_run(record)
@@ -322,6 +324,23 @@ def _extras_for(batches: list[list[InputFile]], day_of: dict[str, dt.date], extr
         out[i].rejects.extend(x.rejects)
         out[i].meta.update(x.meta)
     return out
+
+
+@contextmanager
+def _api_url_for_workers() -> Iterator[None]:
+    """Let worker processes (process pool, local Dask) report to this run's API instead of each
+    starting a temporary Prefect server of its own: they inherit PREFECT_API_URL from os.environ."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if os.environ.get("PREFECT_API_URL") or not url:
+        yield
+        return
+    os.environ["PREFECT_API_URL"] = str(url)
+    try:
+        yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
