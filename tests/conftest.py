@@ -50,5 +50,7 @@ def cli(*args: str, env: dict | None = None, cwd: Path | None = None, timeout: f
     """Run the real `currents` CLI in a subprocess."""
     full_env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", **(env or {})}
     full_env.pop("PREFECT_API_URL", None)
+    if not (env and "CURRENTS_WAREHOUSE" in env):
+        full_env.pop("CURRENTS_WAREHOUSE", None)
     return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd or REPO, timeout=timeout)

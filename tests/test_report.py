@@ -24,6 +24,7 @@ import numpy as np
 import pytest
 
 from warehouse import report as rep
+from conftest import cli, sql
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_CANDIDATES = (REPO / "sample_corpus", REPO.parent / "shared" / "corpus", Path("/work/shared/corpus"))
@@ -35,23 +36,7 @@ def _corpus() -> Path:
     for c in CORPUS_CANDIDATES:
         if (c / "news").is_dir():
             return c
-    pytest.skip("no sample corpus (sample_corpus/ or shared/corpus)")
-
-
-def _cli(*args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    env.pop("CURRENTS_WAREHOUSE", None)
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=timeout)
-
-
-def _sql(root: Path, query: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(root / "currents.duckdb"), read_only=True)
-    try:
-        return con.execute(query, params or []).fetchall()
-    finally:
-        con.close()
+    raise FileNotFoundError("no sample corpus (sample_corpus/ or shared/corpus)")
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -59,7 +44,7 @@ def _sql(root: Path, query: str, params: list | None = None) -> list[tuple]:
 def warehouse(tmp_path_factory) -> Path:
     """The sample corpus built once by the real CLI."""
     root = tmp_path_factory.mktemp("report-wh") / "wh"
-    r = _cli("run", "--source", str(_corpus()), "--warehouse", str(root), "--quiet")
+    r = cli("run", "--source", str(_corpus()), "--warehouse", str(root), "--quiet")
     assert r.returncode == 0, f"currents run failed:\n{r.stdout}\n{r.stderr}"
     return root
 
@@ -68,7 +53,7 @@ def warehouse(tmp_path_factory) -> Path:
 def report_file(warehouse: Path, tmp_path_factory) -> Path:
     """`currents report --out ...` through the real CLI."""
     out = tmp_path_factory.mktemp("report-out") / "nested" / "report.html"
-    r = _cli("report", "--warehouse", str(warehouse), "--out", str(out))
+    r = cli("report", "--warehouse", str(warehouse), "--out", str(out))
     assert r.returncode == 0, f"currents report failed:\n{r.stdout}\n{r.stderr}"
     assert out.is_file()
     return out
@@ -85,7 +70,7 @@ def empty_warehouse(tmp_path_factory) -> Path:
     base = tmp_path_factory.mktemp("report-empty")
     (base / "src").mkdir()
     root = base / "wh"
-    r = _cli("run", "--source", str(base / "src"), "--warehouse", str(root), "--quiet")
+    r = cli("run", "--source", str(base / "src"), "--warehouse", str(root), "--quiet")
     assert r.returncode == 0, f"currents run on an empty source failed:\n{r.stdout}\n{r.stderr}"
     return root
 
@@ -172,7 +157,7 @@ def figure_data(page: str, div_id: str) -> list[dict]:
 
 def site_year_cells(root: Path) -> dict[tuple[str, int], int]:
     """Non-zero (site, year) launch counts, computed independently of the report's SQL files."""
-    rows = _sql(root, "select coalesce(site, '(unknown site)'), year, count(*) from launches group by all")
+    rows = sql(root, "select coalesce(site, '(unknown site)'), year, count(*) from launches group by all")
     return {(s, int(y)): int(n) for s, y, n in rows if n}
 
 
@@ -271,7 +256,7 @@ def test_default_output_path_and_atomic_write(warehouse: Path):
 def test_missing_warehouse_is_a_clear_error(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match="currents run"):
         rep.build_report(tmp_path / "nowhere")
-    r = _cli("report", "--warehouse", str(tmp_path / "nowhere"))
+    r = cli("report", "--warehouse", str(tmp_path / "nowhere"))
     assert r.returncode == 1 and "currents run" in r.stderr and "Traceback" not in r.stderr
 
 
@@ -335,21 +320,21 @@ def test_launch_counts_are_embedded_in_the_site_chart(warehouse: Path, report_ht
         assert traces[-1]["marker"]["color"] == rep.GREY
     assert len({t["marker"]["color"] for t in traces}) == len(traces), "sites share a colour"
     total = sum(expected.values())
-    assert total == _sql(warehouse, "select count(*) from launches")[0][0]
+    assert total == sql(warehouse, "select count(*) from launches")[0][0]
 
 
 def test_other_charts_match_the_warehouse(warehouse: Path, report_html: str):
     def totals(div_id: str) -> dict[str, int]:
         return {t["name"]: sum(t["y"]) for t in figure_data(report_html, div_id)}
 
-    country = dict(_sql(warehouse, "select coalesce(country, '(unknown country)'), count(*) from launches group by 1"))
+    country = dict(sql(warehouse, "select coalesce(country, '(unknown country)'), count(*) from launches group by 1"))
     assert totals(rep.FIG_COUNTRY) == country
-    outcome = dict(_sql(warehouse, "select coalesce(outcome, '(unknown outcome)'), count(*) from launches group by 1"))
+    outcome = dict(sql(warehouse, "select coalesce(outcome, '(unknown outcome)'), count(*) from launches group by 1"))
     assert totals(rep.FIG_OUTCOME) == outcome
-    crewed = dict(_sql(warehouse, "select case when crewed then 'crewed' when not crewed then 'uncrewed' else 'unknown' end,"
+    crewed = dict(sql(warehouse, "select case when crewed then 'crewed' when not crewed then 'uncrewed' else 'unknown' end,"
                                   " count(*) from launches group by 1"))
     assert totals(rep.FIG_CREWED) == crewed
-    per_year = dict(_sql(warehouse, "select year, count(*) from events group by 1"))
+    per_year = dict(sql(warehouse, "select year, count(*) from events group by 1"))
     ev = figure_data(report_html, rep.FIG_EVENTS)
     summed: Counter = Counter()
     for t in ev:
@@ -361,11 +346,11 @@ def test_other_charts_match_the_warehouse(warehouse: Path, report_html: str):
 def test_headline_numbers_and_run(warehouse: Path, report_html: str):
     root = parse(report_html, strict=True).root
     summary = json.loads(root.by_id("report-summary").all_text())
-    assert summary["events"] == _sql(warehouse, "select count(*) from events")[0][0]
-    assert summary["launches"] == _sql(warehouse, "select count(*) from launches")[0][0]
-    assert summary["duplicate_files"] == _sql(warehouse, "select count(*) from event_files where role = 'duplicate'")[0][0]
-    assert summary["rejects"] == _sql(warehouse, "select count(*) from rejects")[0][0]
-    run_id, snapshot = _sql(warehouse, "select run_id, snapshot from runs where status = 'success' order by started desc limit 1")[0]
+    assert summary["events"] == sql(warehouse, "select count(*) from events")[0][0]
+    assert summary["launches"] == sql(warehouse, "select count(*) from launches")[0][0]
+    assert summary["duplicate_files"] == sql(warehouse, "select count(*) from event_files where role = 'duplicate'")[0][0]
+    assert summary["rejects"] == sql(warehouse, "select count(*) from rejects")[0][0]
+    run_id, snapshot = sql(warehouse, "select run_id, snapshot from runs where status = 'success' order by started desc limit 1")[0]
     assert summary["run_id"] == run_id and summary["snapshot"] == snapshot
     meta = root.find_all("p", cls="meta")[0].all_text()
     assert run_id in meta and "UTC" in meta
@@ -373,12 +358,12 @@ def test_headline_numbers_and_run(warehouse: Path, report_html: str):
     assert any(f"{summary['events']:,}" in k and "events" in k for k in kpis)
     # data health lists every reject reason with its count
     health = root.by_id("health").all_text()
-    for reason, n in _sql(warehouse, "select reason, count(*) from rejects group by 1"):
+    for reason, n in sql(warehouse, "select reason, count(*) from rejects group by 1"):
         assert reason in health and str(n) in health
 
 
 def test_graph_and_most_connected(warehouse: Path, report_html: str):
-    tagged = {r[0] for r in _sql(warehouse, "select distinct event_id from tags where tag = 'Baikonur Cosmodrome'")}
+    tagged = {r[0] for r in sql(warehouse, "select distinct event_id from tags where tag = 'Baikonur Cosmodrome'")}
     assert tagged, "sample corpus has events tagged Baikonur Cosmodrome"
     traces = figure_data(report_html, rep.FIG_GRAPH)
     seeds = [t for t in traces if t["name"].startswith("tagged")]
