@@ -1,8 +1,9 @@
 """Launch classifier tests on real headlines/summaries copied from the sample corpus.
 
 Every string below is copied from a file of the corpus (a headline, a summary, a Related link
-title or a _Context: tag); only whitespace may differ. The last tests score the classifier on all
-of ``launch_labels.csv`` through the project parser.
+title or a _Context: tag); only whitespace may differ. The exceptions are the synthetic strings of
+the fast-path tests, which only check that the optimised matching finds what plain regex scanning
+finds. The last tests score the classifier on all of ``launch_labels.csv`` through the project parser.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -438,21 +440,174 @@ def test_no_vocabulary_is_answered_by_the_gate(clf):
     assert clf.has_vocabulary("Expedition 13 takes off.", "International Space Station, NASA")
 
 
-def test_gates_never_hide_a_match(clf):
-    """Every vocabulary fragment that matches a real headline is among the gate's candidates."""
+def _texts() -> list[str]:
+    """Real headlines of this file plus variants that stress token boundaries."""
+    headlines = [h for h, _d, _s in LAUNCHES] + [h for _f, _k, h in CONFUSERS] + MISSILE_TESTS
+    variants = [h.replace(" ", "  ").replace(",", "_").replace("the ", "the-") for h in headlines[::3]]
+    return headlines + variants + ["Ün satellite « launched » from Kourou — KSC_launch, re-launched", "launch", ""]
+
+
+def _vocabularies(clf: Classifier) -> dict[str, Any]:
+    from transforms.launches import _Vocab
+
+    return {n: v for n, v in vars(clf).items() if isinstance(v, _Vocab)} | {f"outcome {n}": v for n, v in clf._outcomes}
+
+
+def _plain_matches(v, low: str) -> list[tuple[int, int, Any]]:
+    """The full rules: finditer over the vocabulary's whole alternation (every position where it
+    matches for an overlapping vocabulary)."""
+    return v.search_all(low, v.width)
+
+
+@pytest.mark.parametrize("variant", ["rules", "free fragments"])
+def test_fast_paths_agree_with_the_full_rules(clf, variant):
+    """Token positions, gates, batches and single-vocabulary scans find exactly the matches of each
+    vocabulary's whole alternation. The second variant adds fragments without start keys (searched
+    with their own regex) to two vocabularies."""
+    from transforms.launches import _Scan, _Text, _lower
+
+    if variant == "free fragments":
+        rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+        rules["confusers"]["delay_or_scrub"].append(r"(?:\w+\s+)?on\s+standby\b")
+        rules["object_classes"]["space"].append(r"[\w-]*sat\b")
+        clf = Classifier.from_config(yaml.safe_load(DEFAULT_GAZETTEER.read_text(encoding="utf-8")), rules)
+        assert clf._confusers.has_free and clf._classes.has_free
+    vocabs = _vocabularies(clf)
+    for text in _texts() + ["The launch is on standby as the SkySat and Cubesat wait", "the space probe probe"]:
+        low = _lower(normalize_text(text))
+        batched = _Text(low, low, _Scan(low, clf._index, batched=True))
+        alone = _Text.of(low, clf._index)
+        for name, v in vocabs.items():
+            expected = _plain_matches(v, low)
+            assert v.matches(batched) == expected, (name, text)
+            assert v.matches(alone) == expected, (name, text)
+
+
+def test_gate_keys_are_necessary(clf):
+    """A fragment that matches a text has one of its gate keys among the text's tokens."""
     from transforms.launches import _Scan, _lower
 
-    headlines = [h for h, _d, _s in LAUNCHES] + [h for _f, _k, h in CONFUSERS] + MISSILE_TESTS
-    vocabs = [v for v in vars(clf).values() if type(v).__name__ == "_Vocab"]
-    vocabs += [v for _n, v in clf._outcomes]
-    for headline in headlines:
-        low = _lower(normalize_text(headline))
-        scan = _Scan(low)
-        for vocab in vocabs:
-            allowed = set(vocab._candidates(scan))
-            for i, (rx, _label) in enumerate(vocab._frags):
-                if rx.search(low):
-                    assert i in allowed, (vocab._parts[i], headline)
+    for text in _texts():
+        low = _lower(normalize_text(text))
+        ids = _Scan(low, clf._index).ids
+        for name, v in _vocabularies(clf).items():
+            for i, full in enumerate(v.full):
+                if re.search(full, low):
+                    assert ids >> (v.lo + i) & 1, (name, full, text)
+
+
+def test_backward_rules_agree_with_forward_search(clf):
+    """Rules anchored at the end ('...$') are answered by the reversed regex on the reversed text."""
+    from transforms.launches import _SUMMARY_SITE_CONTEXT, _EndRegex, _lower
+
+    regexes = {n: v for n, v in vars(clf).items() if isinstance(v, _EndRegex)} | {"summary": _SUMMARY_SITE_CONTEXT}
+    assert all(rx.backward is not None for rx in regexes.values())
+    windows = {"", " ", "to ", "will not be ", "plans to ", "which was ", "newly-", "the ", "two rocket ", "sts-117 "}
+    for text in _texts():
+        low = _lower(normalize_text(text))
+        for i in range(len(low) + 1):
+            windows.add(low[max(0, i - 60):i])
+    for name, rx in regexes.items():
+        for w in windows:
+            got, want = rx.search(w), rx.forward.search(w)
+            assert (got and got.span()) == (want and want.span()), (name, w)
+            for lo in (0, 3, len(w) // 2):
+                got, want = rx.search(w, lo, len(w)), rx.forward.search(w, lo, len(w))
+                assert (got and got.span()) == (want and want.span()), (name, w, lo)
+
+
+def test_payload_fast_path_agrees_with_full_scan(clf):
+    """The payload regexes tried only where they can start find what a full scan finds."""
+    from transforms.launches import _finditer_at, _PayloadStarts, _Scan, _Text, _lower
+
+    extra = ["The Mars Orbiter Mission probe, called MOM, and NASA's Kepler spacecraft ExoMars Trace Gas Orbiter",
+             "x(NASA 3D Sat-2 the GSAT-17 satellite; iPhone XR Lander lander) launches the Tiangong-1 module",
+             "A B C D E F satellite", "100th Mission satellite", "to-the Kepler-22b space probe probe orbiter"]
+    for text in _texts() + extra:
+        raw = normalize_text(text)
+        if not raw:
+            continue
+        low = _lower(raw)
+        doc = _Text(raw, low, _Scan(low, clf._index, batched=True))
+        for a, b in sentence_spans(raw):
+            sentence = doc.cut(a, b)
+            starts = _PayloadStarts(sentence, clf._payload_nouns)
+            if starts.plain:
+                continue
+            for rx, where in zip(clf._payload_rx, (starts.nouns, starts.names, starts.verbs)):
+                fast = [(m.span(), m.groupdict()) for m in _finditer_at(rx, sentence.raw, where())]
+                full = [(m.span(), m.groupdict()) for m in rx.finditer(sentence.raw)]
+                assert fast == full, (rx.pattern[:40], sentence.raw)
+
+
+def test_regex_parser_agrees_with_the_standard_one():
+    """The own parser (gate keys, start keys, backward rules) builds the standard parser's tree."""
+    try:
+        from re import _constants as sre, _parser as sre_parse  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover
+        pytest.skip("no standard regex parser to compare with")
+    from transforms.launches import _MAXREPEAT, parse_regex
+
+    def std(tree):
+        out = []
+        for op, av in tree:
+            name = str(op)
+            if op is sre.IN:
+                av = [(str(o), str(a)[9:] if o is sre.CATEGORY else a) for o, a in av]
+            elif op is sre.AT:
+                av = str(av)[3:]
+            elif op in (sre.ASSERT, sre.ASSERT_NOT):
+                av = (av[0], std(av[1]))
+            elif op is sre.SUBPATTERN:
+                av = (av[0] is not None, bool(av[1]), bool(av[2]), std(av[3]))
+            elif op is sre.ATOMIC_GROUP:
+                av = std(av)
+            elif op is sre.BRANCH:
+                av = [std(a) for a in av[1]]
+            elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+                av = (av[0], "inf" if av[1] == sre.MAXREPEAT else av[1], std(av[2]))
+            out.append((name, av))
+        return out
+
+    def own(tree):
+        out = []
+        for op, av in tree:
+            if op == "IN":
+                av = list(av)
+            elif op in ("ASSERT", "ASSERT_NOT"):
+                av = (av[0], own(av[1]))
+            elif op == "SUBPATTERN":
+                av = (av[0] is not None, bool(av[1]), bool(av[2]), own(av[3]))
+            elif op == "ATOMIC_GROUP":
+                av = own(av)
+            elif op == "BRANCH":
+                av = [own(a) for a in av[1]]
+            elif op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                av = (av[0], "inf" if av[1] == _MAXREPEAT else av[1], own(av[2]))
+            out.append((op, av))
+        return out
+
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, list):
+            for x in node:
+                yield from strings(x)
+        elif isinstance(node, dict):
+            for x in node.values():
+                yield from strings(x)
+
+    rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
+    patterns = [p for p in strings(rules) if not p[:1].isupper()]
+    patterns += [r"a{2,3}b", r"x{", r"(?P<n>ab)c", r"(?>ab)c", r"a*+b", r"[a-]", r"(?#c)abc", r"(?i:ab)", r"ab|ac|ad",
+                 r"a|b|[cd]", r"[\b]x", r"\0abc", r"[^a]b"]
+    for pattern in patterns:
+        assert own(parse_regex(pattern)) == std(sre_parse.parse(pattern)), pattern
+
+
+def test_no_private_regex_modules():
+    source = (REPO / "transforms" / "launches.py").read_text(encoding="utf-8")
+    assert "_parser" not in source and "_constants" not in source and "sre_" not in source
 
 
 def test_gate_keys_pick_a_selective_anchor():

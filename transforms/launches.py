@@ -19,26 +19,32 @@ Site basis: ``text`` (headline; else a launch-context mention in the summary) > 
 tags, then related contexts, each only when exactly one site active that year is named) >
 ``vehicle`` (a vehicle/programme flown from a single site in that era) > None.
 
-Speed (about 10^6 events, most of them not about spaceflight): every vocabulary regex is split into
-its alternatives, and for each alternative the most selective literal word it must contain is
-derived from the regex itself (``gate_keys``). A trie of those words answers "other" for an event
-without space/missile vocabulary in a few microseconds; for the rest, only the alternatives whose
-word occurs in the headline are run, as one alternation compiled once per distinct subset, and
-each vocabulary is scanned once per headline.
+Speed (about 10^6 events, most of them not about spaceflight; semantics never depend on it):
+
+- Each vocabulary regex is split into its alternatives (fragments). From each fragment's regex
+  (parsed by a small parser of Python's regex syntax, public API only) come its *gate keys*, the
+  most selective literal word every match contains, and its *start keys*, the word every match
+  starts with. A text is split into tokens once (translate + split, C speed) and memos per token
+  give the fragments it gates and those that can start at it: an event without space or missile
+  vocabulary is answered "other" after one pass over its tokens.
+- The headline's vocabularies run in batches: at each token where some fragment (that passes the
+  gate) can start, one regex call tries them all (a look-ahead per vocabulary, compiled once per
+  combination of fragments); the result per vocabulary is exactly finditer over its alternation.
+- Rules that look at the words just before a verb ('...$') are matched backwards: one anchored
+  match of the reversed regex on the reversed window instead of a search from every position.
+- The payload regexes run only where they can start; tags, topics and payload names, which recur
+  across events, are looked up once per classifier.
 """
 from __future__ import annotations
 
 import datetime as dt
 import html
 import re
+from functools import reduce
+from itertools import accumulate, compress, count
+from operator import add, or_
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
-
-try:  # the regex parser is private; without it the vocabulary gates are simply off (slower, same results)
-    from re import _constants as _sre  # type: ignore[attr-defined]
-    from re import _parser as _sre_parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - other Python versions
-    _sre = _sre_parser = None  # type: ignore[assignment]
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 __all__ = ["KINDS", "LaunchFacts", "Site", "Vehicle", "Classifier", "normalize_text", "sentence_spans"]
 
@@ -148,7 +154,8 @@ def _lower(text: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+# a break: the "break" group after '.', '!' or '?' (written to start with that character: fast search)
+_SENTENCE_BREAK = re.compile(r"[.!?](?P<gap>[\"')\]]?\s+)(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATION = re.compile(
     r"(?:\b[A-Z]|\b(?:U\.S|U\.K|U\.N|p\.m|a\.m|Dr|St|Mr|Mrs|Ms|Jr|Sr|No|Gen|Lt|Col|Capt|Sgt|Inc|Ltd|Co|Corp|vs|Mt|Ft"
     r"|approx|est|Jan|Feb|Mar|Apr|Aug|Sep|Sept|Oct|Nov|Dec|Rep|Sen|Gov|Prof|Adm|Maj|Rev|Ave|Bros|e\.g|i\.e|etc))\.$"
@@ -160,10 +167,10 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
     for m in _SENTENCE_BREAK.finditer(text):
-        head = text[start:m.start()].rstrip("\"')]")
+        head = text[start:m.start("gap")].rstrip("\"')]")
         if _ABBREVIATION.search(head[-12:]):
             continue
-        spans.append((start, m.start()))
+        spans.append((start, m.start("gap")))
         start = m.end()
     if start < len(text) or not spans:
         spans.append((start, len(text)))
@@ -171,12 +178,530 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 # --------------------------------------------------------------------------------------------
-# Regex helpers: literal-prefix gates
+# Regex structure (own parser, public API only)
+# --------------------------------------------------------------------------------------------
+# The vocabulary gates need the literal words a regex must contain. The standard library keeps its
+# regex parser private, so this is a small parser of the same syntax producing the same tree shape
+# (tuples ``(op, arg)``; plain non-capturing groups are inlined, alternatives that share a first
+# item have it factored out, alternatives of single characters become a set). Anything it does not
+# know (back-references, conditionals, global flags) raises ``_RegexSyntax``: such a pattern simply
+# gets no gate. Ops: LITERAL, NOT_LITERAL, IN, ANY, AT, ASSERT, ASSERT_NOT, SUBPATTERN, ATOMIC_GROUP,
+# BRANCH, MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT; IN items: LITERAL, RANGE, CATEGORY, NEGATE.
+class _RegexSyntax(ValueError):
+    pass
+
+
+class _Seq(list):
+    """A parsed sequence. Compared by identity, like the standard parser's sequences (this decides
+    which leading items of alternatives count as shared)."""
+
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
+
+
+_MAXREPEAT = 1 << 32
+_REPEAT_OPS = frozenset({"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"})
+_RX_SPECIAL = ".\\[{()*+?^$|"
+_RX_REPEAT = "*+?{"
+_RX_DIGITS = frozenset("0123456789")
+_RX_OCTAL = frozenset("01234567")
+_RX_HEX = frozenset("0123456789abcdefABCDEF")
+_RX_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_RX_ESCAPES = {r"\a": 7, r"\b": 8, r"\f": 12, r"\n": 10, r"\r": 13, r"\t": 9, r"\v": 11, "\\\\": 92}
+_RX_CATEGORIES = {
+    r"\A": ("AT", "BEGINNING_STRING"), r"\b": ("AT", "BOUNDARY"), r"\B": ("AT", "NON_BOUNDARY"),
+    r"\Z": ("AT", "END_STRING"),
+    r"\d": ("IN", "DIGIT"), r"\D": ("IN", "NOT_DIGIT"), r"\s": ("IN", "SPACE"), r"\S": ("IN", "NOT_SPACE"),
+    r"\w": ("IN", "WORD"), r"\W": ("IN", "NOT_WORD"),
+}
+_RX_FLAGS = frozenset("aiLmsux")
+
+
+class _RxSource:
+    __slots__ = ("text", "index", "next")
+
+    def __init__(self, text: str) -> None:
+        self.text, self.index = text, 0
+        self._advance()
+
+    def _advance(self) -> None:
+        i = self.index
+        if i >= len(self.text):
+            self.next = None
+            return
+        c = self.text[i]
+        if c == "\\":
+            if i + 1 >= len(self.text):
+                raise _RegexSyntax("bad escape (end of pattern)")
+            c = self.text[i:i + 2]
+        self.index = i + len(c)
+        self.next = c
+
+    def get(self) -> str | None:
+        this = self.next
+        self._advance()
+        return this
+
+    def match(self, char: str) -> bool:
+        if char == self.next:
+            self._advance()
+            return True
+        return False
+
+    def getwhile(self, n: int, charset: frozenset[str]) -> str:
+        out = ""
+        for _ in range(n):
+            c = self.next
+            if c not in charset:
+                break
+            out += c
+            self._advance()
+        return out
+
+    def tell(self) -> int:
+        return self.index - len(self.next or "")
+
+    def seek(self, index: int) -> None:
+        self.index = index
+        self._advance()
+
+
+def _rx_code_escape(source: _RxSource, escape: str, in_class: bool) -> tuple[str, Any]:
+    if in_class:
+        if escape in _RX_ESCAPES:
+            return "LITERAL", _RX_ESCAPES[escape]
+        cat = _RX_CATEGORIES.get(escape)
+        if cat and cat[0] == "IN":
+            return "CATEGORY", cat[1]
+    else:
+        cat = _RX_CATEGORIES.get(escape)
+        if cat:
+            return ("AT", cat[1]) if cat[0] == "AT" else ("IN", [("CATEGORY", cat[1])])
+        if escape in _RX_ESCAPES:
+            return "LITERAL", _RX_ESCAPES[escape]
+    c = escape[1:2]
+    if c in ("x", "u", "U"):
+        n = {"x": 2, "u": 4, "U": 8}[c]
+        digits = source.getwhile(n, _RX_HEX)
+        if len(digits) != n:
+            raise _RegexSyntax("incomplete escape " + escape + digits)
+        return "LITERAL", int(digits, 16)
+    if c in _RX_DIGITS:
+        if in_class and c in _RX_OCTAL:
+            return "LITERAL", int(c + source.getwhile(2, _RX_OCTAL), 8)
+        if c == "0":
+            return "LITERAL", int(source.getwhile(2, _RX_OCTAL) or "0", 8)
+        raise _RegexSyntax("group references are not supported")
+    if len(escape) == 2 and c not in _RX_LETTERS:
+        return "LITERAL", ord(c)
+    raise _RegexSyntax("unsupported escape " + escape)
+
+
+def _rx_parse_sub(source: _RxSource) -> _Seq:
+    items = [_rx_parse(source)]
+    while source.match("|"):
+        items.append(_rx_parse(source))
+    if len(items) == 1:
+        return items[0]
+    out = _Seq()
+    while True:  # alternatives sharing a first item: move it out of the branch
+        prefix = None
+        for item in items:
+            if not item:
+                break
+            if prefix is None:
+                prefix = item[0]
+            elif item[0] != prefix:
+                break
+        else:
+            for item in items:
+                del item[0]
+            out.append(prefix)
+            continue
+        break
+    chars: list[tuple[str, Any]] = []
+    for item in items:  # alternatives of single characters: a set
+        if len(item) != 1:
+            break
+        op, av = item[0]
+        if op == "LITERAL":
+            chars.append((op, av))
+        elif op == "IN" and av[0][0] != "NEGATE":
+            chars.extend(av)
+        else:
+            break
+    else:
+        out.append(("IN", list(dict.fromkeys(chars))))
+        return out
+    out.append(("BRANCH", (None, items)))
+    return out
+
+
+def _rx_parse_class(source: _RxSource, out: _Seq) -> None:
+    chars: list[tuple[str, Any]] = []
+    negate = source.match("^")
+    while True:
+        this = source.get()
+        if this is None:
+            raise _RegexSyntax("unterminated character set")
+        if this == "]" and chars:
+            break
+        code1 = _rx_code_escape(source, this, True) if this[0] == "\\" else ("LITERAL", ord(this))
+        if source.match("-"):
+            that = source.get()
+            if that is None:
+                raise _RegexSyntax("unterminated character set")
+            if that == "]":
+                chars.append(code1)
+                chars.append(("LITERAL", ord("-")))
+                break
+            code2 = _rx_code_escape(source, that, True) if that[0] == "\\" else ("LITERAL", ord(that))
+            if code1[0] != "LITERAL" or code2[0] != "LITERAL" or code2[1] < code1[1]:
+                raise _RegexSyntax("bad character range")
+            chars.append(("RANGE", (code1[1], code2[1])))
+        else:
+            chars.append(code1)
+    chars = list(dict.fromkeys(chars))
+    if len(chars) == 1 and chars[0][0] == "LITERAL":
+        out.append(("NOT_LITERAL", chars[0][1]) if negate else chars[0])
+    else:
+        out.append(("IN", [("NEGATE", None), *chars] if negate else chars))
+
+
+def _rx_parse_repeat(source: _RxSource, this: str, out: _Seq) -> None:
+    here = source.tell()
+    if this == "?":
+        lo, hi = 0, 1
+    elif this == "*":
+        lo, hi = 0, _MAXREPEAT
+    elif this == "+":
+        lo, hi = 1, _MAXREPEAT
+    else:  # '{'
+        if source.next == "}":
+            out.append(("LITERAL", ord(this)))
+            return
+        a = b = ""
+        while source.next in _RX_DIGITS:
+            a += source.get()
+        if source.match(","):
+            while source.next in _RX_DIGITS:
+                b += source.get()
+        else:
+            b = a
+        if not source.match("}"):
+            out.append(("LITERAL", ord(this)))
+            source.seek(here)
+            return
+        lo = int(a) if a else 0
+        hi = int(b) if b else _MAXREPEAT
+        if hi < lo:
+            raise _RegexSyntax("min repeat greater than max repeat")
+    if not out or out[-1][0] == "AT":
+        raise _RegexSyntax("nothing to repeat")
+    if out[-1][0] in _REPEAT_OPS:
+        raise _RegexSyntax("multiple repeat")
+    item: _Seq = _Seq(out[-1:])
+    if item[0][0] == "SUBPATTERN":
+        group, add_flags, del_flags, sub = item[0][1]
+        if group is None and not add_flags and not del_flags:
+            item = sub
+    if source.match("?"):
+        out[-1] = ("MIN_REPEAT", (lo, hi, item))
+    elif source.match("+"):
+        out[-1] = ("POSSESSIVE_REPEAT", (lo, hi, item))
+    else:
+        out[-1] = ("MAX_REPEAT", (lo, hi, item))
+
+
+def _rx_parse_group(source: _RxSource, out: _Seq) -> None:
+    capture, atomic, add_flags, del_flags = True, False, "", ""
+    if source.match("?"):
+        char = source.get()
+        if char == "P" and source.match("<"):
+            name = ""
+            while source.next not in (None, ">"):
+                name += source.get()
+            if not source.match(">") or not name.isidentifier():
+                raise _RegexSyntax("bad group name")
+        elif char == ":":
+            capture = False
+        elif char == "#":
+            while source.get() not in (None, ")"):
+                pass
+            return
+        elif char in ("=", "!", "<"):
+            direction = 1
+            if char == "<":
+                char = source.get()
+                if char not in ("=", "!"):
+                    raise _RegexSyntax("unknown extension")
+                direction = -1
+            sub = _rx_parse_sub(source)
+            if not source.match(")"):
+                raise _RegexSyntax("missing )")
+            out.append(("ASSERT" if char == "=" else "ASSERT_NOT", (direction, sub)))
+            return
+        elif char == ">":
+            capture, atomic = False, True
+        elif char is not None and (char in _RX_FLAGS or char == "-"):
+            flags = char
+            while source.next is not None and source.next not in (":", ")"):
+                flags += source.get()
+            if not source.match(":"):
+                raise _RegexSyntax("global flags are not supported")
+            add_flags, _sep, del_flags = flags.partition("-")
+            if not set(add_flags + del_flags) <= _RX_FLAGS:
+                raise _RegexSyntax("unknown flag")
+            capture = False
+        else:
+            raise _RegexSyntax("unsupported extension")
+    sub = _rx_parse_sub(source)
+    if not source.match(")"):
+        raise _RegexSyntax("missing )")
+    if atomic:
+        out.append(("ATOMIC_GROUP", sub))
+    else:
+        out.append(("SUBPATTERN", (1 if capture else None, add_flags, del_flags, sub)))
+
+
+def _rx_parse(source: _RxSource) -> _Seq:
+    out = _Seq()
+    while True:
+        this = source.next
+        if this is None or this in "|)":
+            break
+        source.get()
+        if this[0] == "\\":
+            out.append(_rx_code_escape(source, this, False))
+        elif this not in _RX_SPECIAL:
+            out.append(("LITERAL", ord(this)))
+        elif this == "[":
+            _rx_parse_class(source, out)
+        elif this in _RX_REPEAT:
+            _rx_parse_repeat(source, this, out)
+        elif this == ".":
+            out.append(("ANY", None))
+        elif this == "(":
+            _rx_parse_group(source, out)
+        elif this == "^":
+            out.append(("AT", "BEGINNING"))
+        elif this == "$":
+            out.append(("AT", "END"))
+    for i in range(len(out) - 1, -1, -1):  # inline plain non-capturing groups
+        op, av = out[i]
+        if op == "SUBPATTERN" and av[0] is None and not av[1] and not av[2]:
+            out[i:i + 1] = av[3]
+    return out
+
+
+def parse_regex(pattern: str) -> _Seq:
+    """The tree of ``pattern`` (see above); raises ``_RegexSyntax`` for what it does not support."""
+    source = _RxSource(pattern)
+    tree = _rx_parse_sub(source)
+    if source.next is not None:
+        raise _RegexSyntax("unbalanced parenthesis")
+    re.compile(pattern)  # the real syntax check
+    return tree
+
+
+# --------------------------------------------------------------------------------------------
+# End-anchored regexes, matched backwards
+# --------------------------------------------------------------------------------------------
+# The rules test the words just before a launch verb with patterns ending in '$' ("will launch":
+# '\b(?:will|...)\s+(?:...\s+){0,3}$'). A search tries such a pattern at every position of the
+# window; the same question is one anchored match of the reversed pattern on the reversed window.
+_CATEGORY_SOURCE = {"WORD": r"\w", "NOT_WORD": r"\W", "SPACE": r"\s", "NOT_SPACE": r"\S", "DIGIT": r"\d",
+                    "NOT_DIGIT": r"\D"}
+_AT_SOURCE = {"BOUNDARY": r"\b", "NON_BOUNDARY": r"\B", "BEGINNING": "^", "END": "$", "BEGINNING_STRING": r"\A",
+              "END_STRING": r"\Z"}
+_AT_MIRROR = {"BEGINNING": "END", "END": "BEGINNING", "BEGINNING_STRING": "END_STRING", "END_STRING": "BEGINNING_STRING"}
+
+
+def _rx_char(code: int) -> str:
+    c = chr(code)
+    return c if c.isalnum() or c == " " else "\\" + c if c.isascii() and c.isprintable() else f"\\U{code:08x}"
+
+
+def _rx_source(seq: Iterable[tuple[str, Any]]) -> str:
+    """Regex source of a parsed sequence (groups become non-capturing)."""
+    out = []
+    for op, av in seq:
+        if op == "LITERAL":
+            out.append(_rx_char(av))
+        elif op == "NOT_LITERAL":
+            out.append(f"[^{_rx_char(av)}]")
+        elif op == "ANY":
+            out.append(".")
+        elif op == "IN":
+            items = []
+            for iop, iav in av:
+                if iop == "NEGATE":
+                    items.insert(0, "^")
+                elif iop == "LITERAL":
+                    items.append(_rx_char(iav))
+                elif iop == "RANGE":
+                    items.append(f"{_rx_char(iav[0])}-{_rx_char(iav[1])}")
+                else:
+                    items.append(_CATEGORY_SOURCE[iav])
+            out.append("[" + "".join(items) + "]")
+        elif op == "AT":
+            out.append(_AT_SOURCE[av])
+        elif op in ("ASSERT", "ASSERT_NOT"):
+            out.append("(?" + ("" if av[0] == 1 else "<") + ("=" if op == "ASSERT" else "!") + _rx_source(av[1]) + ")")
+        elif op == "SUBPATTERN":
+            _group, add, drop, sub = av
+            flags = f"{add}-{drop}" if drop else add
+            out.append(f"(?{flags}:{_rx_source(sub)})")
+        elif op == "ATOMIC_GROUP":
+            out.append(f"(?>{_rx_source(av)})")
+        elif op == "BRANCH":
+            out.append("(?:" + "|".join(_rx_source(alt) for alt in av[1]) + ")")
+        elif op in _REPEAT_OPS:
+            lo, hi, item = av
+            count = f"{{{lo},}}" if hi == _MAXREPEAT else f"{{{lo},{hi}}}"
+            out.append(f"(?:{_rx_source(item)}){count}" + {"MIN_REPEAT": "?", "POSSESSIVE_REPEAT": "+"}.get(op, ""))
+        else:  # pragma: no cover - the parser produces nothing else
+            raise _RegexSyntax(op)
+    return "".join(out)
+
+
+def _rx_width(seq: Iterable[tuple[str, Any]]) -> tuple[int, int]:
+    """(fewest, most) characters a match of the parsed sequence consumes (most: _MAXREPEAT if unbounded)."""
+    lo = hi = 0
+    for op, av in seq:
+        if op in ("LITERAL", "NOT_LITERAL", "IN", "ANY"):
+            a = b = 1
+        elif op in ("AT", "ASSERT", "ASSERT_NOT"):
+            a = b = 0
+        elif op == "SUBPATTERN":
+            a, b = _rx_width(av[3])
+        elif op == "ATOMIC_GROUP":
+            a, b = _rx_width(av)
+        elif op == "BRANCH":
+            widths = [_rx_width(alt) for alt in av[1]]
+            a, b = min(w[0] for w in widths), max(w[1] for w in widths)
+        else:
+            w = _rx_width(av[2])
+            a, b = av[0] * w[0], _MAXREPEAT if av[1] == _MAXREPEAT or w[1] == _MAXREPEAT else av[1] * w[1]
+        lo, hi = lo + a, min(_MAXREPEAT, hi + b)
+    return lo, hi
+
+
+def _rx_reverse(seq: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The sequence matching the reversed texts (same matches, mirrored). Raises _RegexSyntax for
+    what has no mirror here (atomic groups, possessive repeats, variable-width look-aheads)."""
+    out: list[tuple[str, Any]] = []
+    for op, av in reversed(list(seq)):
+        if op == "AT":
+            out.append((op, _AT_MIRROR.get(av, av)))
+        elif op in ("ASSERT", "ASSERT_NOT"):
+            direction, sub = av
+            if direction == 1 and len(set(_rx_width(sub))) != 1:
+                raise _RegexSyntax("variable-width look-ahead")
+            out.append((op, (-direction, _rx_reverse(sub))))
+        elif op == "SUBPATTERN":
+            out.append((op, (None, av[1], av[2], _rx_reverse(av[3]))))
+        elif op == "BRANCH":
+            out.append((op, (None, [_rx_reverse(alt) for alt in av[1]])))
+        elif op in ("MAX_REPEAT", "MIN_REPEAT"):
+            out.append((op, (av[0], av[1], _rx_reverse(av[2]))))
+        elif op in ("ATOMIC_GROUP", "POSSESSIVE_REPEAT"):
+            raise _RegexSyntax(op)
+        else:
+            out.append((op, av))
+    return out
+
+
+class _EndRegex:
+    """A regex whose matches end at the end of the text ('...$'), with ``search`` answered by an
+    anchored match of the reversed regex on the reversed text first (one attempt instead of one
+    per position); the forward search runs only when there is a match (for its groups).
+
+    ``search(text, pos, endpos)`` as for a compiled regex: the reversed text then also holds the
+    ``context`` characters before ``pos`` that the regex can look at (word boundaries and
+    look-behinds); a backward match starting further left only costs the forward search."""
+
+    __slots__ = ("forward", "backward", "context")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.forward = re.compile(pattern, flags)
+        self.backward: re.Pattern[str] | None = None
+        self.context = 1
+        try:
+            tree = parse_regex(pattern)
+            if tree and tree[-1] == ("AT", "END"):
+                self.backward = re.compile(_rx_source(_rx_reverse(tree)), flags)
+                self.context = 1 + _rx_lookbehind(tree)
+        except (_RegexSyntax, re.error):
+            self.backward = None
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
+        if self.backward is not None:
+            window = text[max(0, pos - self.context) if pos else 0:endpos]
+            if "\n" not in window and self.backward.match(window[::-1]) is None:
+                return None
+        return self.forward.search(text, pos) if endpos is None else self.forward.search(text, pos, endpos)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _EndRegex, (self.forward.pattern, self.forward.flags & ~re.UNICODE)
+
+
+class _StartRegex:
+    """A regex whose matches start at the start of the text ('^...'): ``search`` is one anchored
+    match (Python's search would try every position)."""
+
+    __slots__ = ("rx", "anchored")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.rx = re.compile(pattern, flags)
+        try:
+            tree = parse_regex(pattern)
+            self.anchored = bool(tree) and tree[0] == ("AT", "BEGINNING") and not flags & re.MULTILINE
+        except (_RegexSyntax, re.error):
+            self.anchored = False
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.rx.match(text) if self.anchored else self.rx.search(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _StartRegex, (self.rx.pattern, self.rx.flags & ~re.UNICODE)
+
+
+def _rx_lookbehind(seq: Iterable[tuple[str, Any]]) -> int:
+    """How far behind its position a parsed sequence can look (widest look-behind)."""
+    most = 0
+    for op, av in seq:
+        if op in ("ASSERT", "ASSERT_NOT"):
+            most = max(most, _rx_width(av[1])[1] if av[0] == -1 else 0, _rx_lookbehind(av[1]))
+        elif op == "SUBPATTERN":
+            most = max(most, _rx_lookbehind(av[3]))
+        elif op == "ATOMIC_GROUP":
+            most = max(most, _rx_lookbehind(av))
+        elif op == "BRANCH":
+            most = max([most, *(_rx_lookbehind(alt) for alt in av[1])])
+        elif op in _REPEAT_OPS:
+            most = max(most, _rx_lookbehind(av[2]))
+    return most
+
+
+def _any_end(regexes: Iterable[_EndRegex]) -> re.Pattern[str] | None:
+    """One backward regex matching when any of ``regexes`` would (None if one has no backward form)."""
+    parts = []
+    for rx in regexes:
+        if rx.backward is None:
+            return None
+        parts.append(f"(?:{rx.backward.pattern})")
+    return re.compile("|".join(parts))
+
+
+# --------------------------------------------------------------------------------------------
+# Gate keys: the literal words a regex must contain
 # --------------------------------------------------------------------------------------------
 _GATE_LEN = 5
+_START_LEN = 16  # start keys can be longer: they are looked up per distinct token (memo)
 _GATE_MAX = 4000
-_REPEATS = {_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", _sre.MAX_REPEAT)} if _sre else set()
-_WORD_END = [(_sre.IN, [(_sre.CATEGORY, _sre.CATEGORY_WORD)])] if _sre else []
+_WORD_END = [("IN", [("CATEGORY", "WORD")])]
 # function words make useless gate anchors (they are in almost every headline)
 _COMMON_TOKENS = frozenset("a an and as at by for from in into is it its of off on or out set the to up was were with "
                            "new put sea st air long cape black march mission missions flight flights".split())
@@ -189,17 +714,17 @@ _COMMON_PREFIXES = frozenset("after annou carri compl confi first forei gener go
 _GateState = tuple[str, bool, bool]
 
 
-def _walk(items: Iterable[tuple[Any, Any]], states: set[_GateState]) -> set[_GateState] | None:
+def _walk(items: Iterable[tuple[str, Any]], states: set[_GateState], limit: int = _GATE_LEN) -> set[_GateState] | None:
     for op, av in items:
         if not any(st[1] for st in states):
             break
-        states = _step(op, av, states)
+        states = _step(op, av, states, limit)
         if states is None or len(states) > _GATE_MAX:
             return None
     return states
 
 
-def _extend(states: set[_GateState], chars: Iterable[str]) -> set[_GateState]:
+def _extend(states: set[_GateState], chars: Iterable[str], limit: int) -> set[_GateState]:
     out: set[_GateState] = set()
     for st in states:
         s, open_, _exact = st
@@ -209,7 +734,7 @@ def _extend(states: set[_GateState], chars: Iterable[str]) -> set[_GateState]:
         for c in chars:
             if c.isalnum():
                 t = s + c
-                out.add((t, len(t) < _GATE_LEN, False))
+                out.add((t, len(t) < limit, False))
             else:  # a token ends here: the text so far is a whole token
                 out.add((s, False, bool(s)))
     return out
@@ -223,43 +748,43 @@ def _end_token(states: set[_GateState]) -> set[_GateState]:
     return {(s, False, True) if open_ and s else (s, open_, exact) for s, open_, exact in states}
 
 
-def _step(op: Any, av: Any, states: set[_GateState]) -> set[_GateState] | None:
-    if op is _sre.AT:
-        return _end_token(states) if av is _sre.AT_BOUNDARY else states
-    if op is _sre.ASSERT_NOT:
+def _step(op: str, av: Any, states: set[_GateState], limit: int) -> set[_GateState] | None:
+    if op == "AT":
+        return _end_token(states) if av == "BOUNDARY" else states
+    if op == "ASSERT_NOT":
         direction, sub = av
         return _end_token(states) if direction == 1 and list(sub) == _WORD_END else states
-    if op is _sre.ASSERT:
+    if op == "ASSERT":
         return states
-    if op is _sre.LITERAL:
-        return _extend(states, {chr(av).lower()})
-    if op is _sre.IN:
+    if op == "LITERAL":
+        return _extend(states, {chr(av).lower()}, limit)
+    if op == "IN":
         chars: set[str] = set()
         for iop, iav in av:
-            if iop is _sre.LITERAL:
+            if iop == "LITERAL":
                 chars.add(chr(iav).lower())
-            elif iop is _sre.RANGE and iav[1] - iav[0] <= 10:
+            elif iop == "RANGE" and iav[1] - iav[0] <= 10:
                 chars.update(chr(c).lower() for c in range(iav[0], iav[1] + 1))
-            elif iop is _sre.CATEGORY and iav is _sre.CATEGORY_SPACE:
+            elif iop == "CATEGORY" and iav == "SPACE":
                 chars.add(" ")
             else:
                 return _close(states)
-        return _extend(states, chars) if len(chars) <= 12 else _close(states)
-    if op is _sre.SUBPATTERN:
-        return _walk(av[3], states)
-    if op is getattr(_sre, "ATOMIC_GROUP", None):
-        return _walk(av, states)
-    if op is _sre.BRANCH:
+        return _extend(states, chars, limit) if len(chars) <= 12 else _close(states)
+    if op == "SUBPATTERN":
+        return _walk(av[3], states, limit)
+    if op == "ATOMIC_GROUP":
+        return _walk(av, states, limit)
+    if op == "BRANCH":
         out: set[_GateState] = set()
         for alt in av[1]:
-            res = _walk(alt, set(states))
+            res = _walk(alt, set(states), limit)
             if res is None:
                 return None
             out |= res
         return out
-    if op in _REPEATS:
+    if op in _REPEAT_OPS:
         lo, hi, item = av
-        once = _walk(item, set(states))
+        once = _walk(item, set(states), limit)
         if once is None:
             return None
         if hi != 1:
@@ -268,15 +793,14 @@ def _step(op: Any, av: Any, states: set[_GateState]) -> set[_GateState] | None:
     return _close(states)
 
 
-def _is_separator(op: Any, av: Any) -> bool:
+def _is_separator(op: str, av: Any) -> bool:
     """A mandatory run of non-alphanumeric characters (space, hyphen...): a new token starts after it."""
-    if op is _sre.LITERAL:
+    if op == "LITERAL":
         return not chr(av).isalnum()
-    if op in _REPEATS and av[0] >= 1:
+    if op in _REPEAT_OPS and av[0] >= 1:
         return bool(av[2]) and all(_is_separator(o, a) for o, a in av[2])
-    if op is _sre.IN:
-        return all((o is _sre.CATEGORY and a is _sre.CATEGORY_SPACE) or (o is _sre.LITERAL and not chr(a).isalnum())
-                   for o, a in av)
+    if op == "IN":
+        return all((o == "CATEGORY" and a == "SPACE") or (o == "LITERAL" and not chr(a).isalnum()) for o, a in av)
     return False
 
 
@@ -285,13 +809,17 @@ def gate_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
     an exact key is a whole lower-case token and a prefix key the first 1-4 characters of one.
     The most selective anchor is chosen: the start of the match or a word after a mandatory
     space ('to\\s+orbit' is gated on 'orbit'). None when no literal anchor exists."""
-    if _sre_parser is None:
-        return None
+    anchors = _anchors(pattern)
+    return min(anchors, key=lambda a: a[1])[2] if anchors else None
+
+
+def _anchors(pattern: str) -> list[tuple[int, float, tuple[frozenset[str], frozenset[str]]]]:
+    """(item index, cost, keys) of every literal anchor of ``pattern`` (see ``gate_keys``)."""
     try:
-        items = _flatten(list(_sre_parser.parse(pattern, re.IGNORECASE)))
-    except re.error:
-        return None
-    best: tuple[float, tuple[frozenset[str], frozenset[str]]] | None = None
+        items = _flatten(list(parse_regex(pattern)))
+    except (_RegexSyntax, re.error):
+        return []
+    out = []
     for i in _anchor_starts(items):
         states = _walk(items[i:], {("", True, False)})
         if not states or any(not s for s, _o, _e in states):
@@ -299,9 +827,8 @@ def gate_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
         exact = frozenset(s for s, _o, e in states if e)
         prefixes = frozenset(s for s, _o, e in states if not e)
         cost = sum(_key_cost(k, True) for k in exact) + sum(_key_cost(k, False) for k in prefixes)
-        if best is None or cost < best[0]:
-            best = (cost, (exact, prefixes))
-    return None if best is None else best[1]
+        out.append((i, cost, (exact, prefixes)))
+    return out
 
 
 def _key_cost(key: str, exact: bool) -> float:
@@ -313,18 +840,18 @@ def _key_cost(key: str, exact: bool) -> float:
     return {5: 0.5, 4: 1.0, 3: 3.0, 2: 10.0}.get(len(key), 30.0)
 
 
-def _flatten(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+def _flatten(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
     """Inline groups that hold a plain sequence ('(?:long\\s+march)' -> 'long\\s+march')."""
-    out: list[tuple[Any, Any]] = []
+    out: list[tuple[str, Any]] = []
     for op, av in items:
-        if op is _sre.SUBPATTERN and not any(o is _sre.BRANCH for o, _a in av[3]):
+        if op == "SUBPATTERN" and not any(o == "BRANCH" for o, _a in av[3]):
             out.extend(_flatten(list(av[3])))
         else:
             out.append((op, av))
     return out
 
 
-def _anchor_starts(items: list[tuple[Any, Any]]) -> list[int]:
+def _anchor_starts(items: list[tuple[str, Any]]) -> list[int]:
     """Indexes where a new token must start: 0, and after a mandatory separator followed only by
     optional items that themselves end in a separator ("after\\s+(?:the\\s+)?launch" -> 'launch')."""
     starts = [0]
@@ -335,7 +862,7 @@ def _anchor_starts(items: list[tuple[Any, Any]]) -> list[int]:
         while i < len(items):
             starts.append(i)
             op_i, av_i = items[i]
-            if not (op_i in _REPEATS and av_i[0] == 0 and _ends_with_separator(av_i[2])):
+            if not (op_i in _REPEAT_OPS and av_i[0] == 0 and _ends_with_separator(av_i[2])):
                 break
             i += 1
     return sorted(set(k for k in starts if k < len(items)))
@@ -348,38 +875,17 @@ def _ends_with_separator(seq: Any) -> bool:
     op, av = seq[-1]
     if _is_separator(op, av):
         return True
-    if op is _sre.SUBPATTERN:
+    if op == "SUBPATTERN":
         return _ends_with_separator(av[3])
-    if op is _sre.BRANCH:
+    if op == "BRANCH":
         return all(_ends_with_separator(alt) for alt in av[1])
-    if op in _REPEATS:
+    if op in _REPEAT_OPS:
         return _ends_with_separator(av[2])
     return False
 
 
-def _trie_pattern(words: Iterable[str], whole: Iterable[str] = ()) -> str:
-    """A regex matching any of ``words`` as a prefix, or any of ``whole`` as a whole token
-    (literal, lower case), structured as one trie so that the regex engine can skip fast."""
-    root: dict[str, Any] = {}
-    for w, mark in [*((w, "") for w in words), *((w, "=") for w in whole)]:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[mark] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(k) + build(v) for k, v in sorted(node.items()) if k not in ("", "=")]
-        if "" in node:  # a prefix ends here: anything may follow
-            return f"(?:{'|'.join(alts)})?" if alts else ""
-        if "=" in node:
-            alts.append(r"(?![^\W_])")
-        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-
-    return build(root)
-
-
-def _split_alternation(pattern: str) -> list[str]:
-    """Top-level alternatives of a regex ('a|(?:b|c)' -> ['a', '(?:b|c)'])."""
+def _top_level_parts(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex, as written ('a|(?:b|c)' -> ['a', '(?:b|c)'])."""
     parts: list[str] = []
     cur: list[str] = []
     depth = 0
@@ -407,7 +913,12 @@ def _split_alternation(pattern: str) -> list[str]:
         cur.append(ch)
         i += 1
     parts.append("".join(cur))
-    parts = [p for p in parts if p]
+    return [p for p in parts if p]
+
+
+def _split_alternation(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex ('a|(?:b|c)' -> ['a', '(?:b|c)']; '\\b(?:a|b)\\b' -> '\\b(?:a)\\b', ...)."""
+    parts = _top_level_parts(pattern)
     if len(parts) == 1:
         m = _DISTRIBUTABLE.match(parts[0])
         if m and _group_end(parts[0], m.start("body") - 3) == m.end("body"):
@@ -443,129 +954,515 @@ def _group_end(pattern: str, open_at: int) -> int:
 
 # '\b(?:a|b|c)\b' -> '\b(?:a)\b', '\b(?:b)\b', ... (each alternative gets its own gate)
 _DISTRIBUTABLE = re.compile(r"^(?P<pre>\\b|)\(\?:(?P<body>.*)\)(?P<post>\\b|\(\?!\\w\)|)$", re.DOTALL)
+def _min_width(items: Iterable[tuple[str, Any]]) -> int:
+    """Fewest characters a match of the parsed sequence consumes."""
+    total = 0
+    for op, av in items:
+        if op in ("LITERAL", "NOT_LITERAL", "IN", "ANY"):
+            total += 1
+        elif op == "SUBPATTERN":
+            total += _min_width(av[3])
+        elif op == "ATOMIC_GROUP":
+            total += _min_width(av)
+        elif op == "BRANCH":
+            total += min(_min_width(alt) for alt in av[1])
+        elif op in _REPEAT_OPS:
+            total += av[0] * _min_width(av[2])
+    return total
+
+
+def _no_word_before(op: str, av: Any) -> bool:
+    """``\\b`` or a look-behind excluding word characters ('(?<![\\w-])'): before a letter or
+    digit, the match then starts where a token starts."""
+    if op == "AT":
+        return av == "BOUNDARY"
+    if op == "ASSERT_NOT" and av[0] == -1 and len(av[1]) == 1:
+        sop, sav = av[1][0]
+        return sop == "IN" and ("CATEGORY", "WORD") in sav and sav[0][0] != "NEGATE"
+    return False
+
+
+def start_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """Where matches of ``pattern`` can start: ``(exact, prefixes)`` such that every match starts
+    at the start of a token that equals an exact key or begins with a prefix key (1-5 characters).
+    None when the pattern does not start at a token boundary with a literal word (no anchor), or
+    can match the empty string."""
+    try:
+        items = _flatten(list(parse_regex(pattern)))
+    except (_RegexSyntax, re.error):
+        return None
+    if _min_width(items) == 0:
+        return None
+    lead = 0
+    while lead < len(items) and items[lead][0] in ("AT", "ASSERT", "ASSERT_NOT"):
+        lead += 1
+    if not any(_no_word_before(op, av) for op, av in items[:lead]):
+        return None
+    states = _walk(items, {("", True, False)}, _START_LEN)
+    if not states or any(not s for s, _o, _e in states):
+        return None
+    return frozenset(s for s, _o, e in states if e), frozenset(s for s, _o, e in states if not e)
+
+
+def _compiles(pattern: str) -> bool:
+    try:
+        re.compile(pattern)
+    except re.error:
+        return False
+    return True
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
     """Compile for lower-cased text; IGNORECASE only when the pattern has an upper-case literal."""
-    needs_case = bool(re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)))
-    return re.compile(pattern, re.IGNORECASE if needs_case else 0)
+    return re.compile(pattern, re.IGNORECASE if _needs_case(pattern) else 0)
 
 
-_TOKEN = re.compile(r"[^\W_]+")
-_ALNUM_HEAD = re.compile(r"[^\W_]*")
+def _needs_case(pattern: str) -> bool:
+    return bool(re.search(r"[A-Z]", re.sub(r"\\.", "", pattern)))
+
+
+# --------------------------------------------------------------------------------------------
+# Vocabulary index and scans
+# --------------------------------------------------------------------------------------------
+# Every vocabulary fragment (one alternative of a vocabulary regex) is registered in the
+# classifier's index (global id = bit position) with two sets of literal keys derived from its
+# regex:
+#  - gate keys (``gate_keys``): one of them occurs in every text the fragment matches;
+#  - start keys (``start_keys``): the token every match starts with (fragments that begin with a
+#    word boundary and a literal word; the others are searched with their regex, see _Vocab).
+# A text is split into tokens once (translate + split, C speed) and a memo gives per token the
+# fragments it gates and the fragments that can start at it. A fragment runs only at the token
+# positions where it can start; at each such position every vocabulary that can match there is
+# tried by ONE regex call: per vocabulary a look-ahead holding the alternation, in vocabulary
+# order, of its fragments that can start there, capturing the match. Per vocabulary the matches
+# are then exactly those of its full alternation scanned with finditer (leftmost first, the
+# earlier fragment wins at one position, a match resumes the scan at its end).
+class _SeparatorTable(dict):
+    """str.translate table: every character that is not a letter or digit becomes a space."""
+
+    def __missing__(self, code: int) -> int:
+        got = self[code] = code if chr(code).isalnum() else 32
+        return got
+
+
+_SEPARATORS = _SeparatorTable()
+_ASCII_BYTE_SEPARATORS = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+_MEMO_MAX = 200_000
+_PLANS_MAX = 20_000
+# Leading assertions checked in Python at a token start (the previous character is not a letter
+# or digit there): the assertion, and the characters before the token that make it fail.
+_LEADS = (("(?<![\\w-])", "-_"), ("\\b", "_"))
+
+
+def _add_keys(bit: int, keys: tuple[frozenset[str], frozenset[str]], exact: dict[str, int],
+              prefix: dict[int, dict[str, int]]) -> None:
+    for k in keys[0]:
+        exact[k] = exact.get(k, 0) | bit
+    for k in keys[1]:
+        table = prefix.setdefault(len(k), {})
+        table[k] = table.get(k, 0) | bit
+
+
+class _KeyMemo(dict):
+    """Memo token -> bits of the fragments one of whose keys the token carries: the token itself
+    is an exact key, or it starts with a prefix key. ``exact``/``prefix``: the key tables."""
+
+    def __init__(self, exact: dict[str, int], prefix: dict[int, dict[str, int]], lo: int = 0, width: int = -1) -> None:
+        super().__init__()
+        self.exact, self.prefix, self.lo, self.width = exact, prefix, lo, width
+
+    def __missing__(self, token: str | bytes) -> int:
+        text = token.decode("ascii") if isinstance(token, bytes) else token
+        bits = self.exact.get(text, 0)
+        for n, keys in self.prefix.items():
+            bits |= keys.get(text[:n], 0)
+        if self.lo or self.width >= 0:
+            bits = bits >> self.lo & self.width
+        if len(self) >= _MEMO_MAX:
+            self.clear()
+        self[token] = bits
+        return bits
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickle the keys, not the memo
+        return _KeyMemo, (self.exact, self.prefix, self.lo, self.width)
+
+
+class _Batch(dict):
+    """Vocabularies run together on a headline, and a memo token -> position plan (see
+    _Index.plan) of their fragments that can start at the token (None: there is none).
+    ``vocabs``: their slots; ``mask``: the fragments tried at token positions (vocabularies with a
+    fragment without start keys are searched with their own regex instead: ``searched``);
+    ``gated``: leave out, per headline, the fragments whose gate keys it lacks."""
+
+    def __init__(self, index: "_Index", vocabs: Sequence["_Vocab"], gated: bool = False) -> None:
+        super().__init__()
+        self.index, self.gated = index, gated
+        self.slots = tuple(v.slot for v in vocabs)
+        self.searched = tuple(v for v in vocabs if v.has_free)
+        self.mask = reduce(or_, (v.mask for v in vocabs if not v.has_free), 0)
+
+    def __missing__(self, token: str | bytes) -> Any:
+        bits = self.index.starts[token] & self.mask
+        if len(self) >= _MEMO_MAX:
+            self.clear()
+        got = self[token] = self.index.plan(bits) if bits else None
+        return got
+
+    def __reduce__(self) -> tuple[Any, ...]:  # the memo is not pickled
+        return _restore_batch, (self.index, self.gated, self.slots, self.searched, self.mask)
+
+
+def _restore_batch(index: "_Index", gated: bool, slots: tuple[int, ...], searched: tuple["_Vocab", ...],
+                   mask: int) -> _Batch:
+    batch = _Batch(index, (), gated)
+    batch.slots, batch.searched, batch.mask = slots, searched, mask
+    return batch
+
+
+class _Index:
+    """All vocabulary fragments of a classifier (global ids = bit positions), their keys, the
+    batches of vocabularies run together on a headline and the compiled position regexes."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.always = 0  # fragments without gate keys: candidates in every text
+        self.free = 0  # fragments without start keys: found by their own regex
+        self.gate_keys: tuple[dict[str, int], dict[int, dict[str, int]]] = ({}, {})
+        self.start_keys: tuple[dict[str, int], dict[int, dict[str, int]]] = ({}, {})
+        self.gates = _KeyMemo(*self.gate_keys)
+        self.starts = _KeyMemo(*self.start_keys)
+        self.bodies: list[str] = []  # per fragment: the regex run at a token start
+        self.keep_after: dict[str, int] = {c: -1 for _lead, chars in _LEADS for c in chars}
+        self.vocabs: list[_Vocab] = []
+        self.overlapping: frozenset[int] = frozenset()  # slots of vocabularies whose matches may overlap
+        self.batches: list[_Batch] = []
+        self.plans: dict[int, tuple[re.Pattern[str], tuple[tuple[int, int, Any, Any], ...], Any, int]] = {}
+
+    def add(self, pattern: str) -> int:
+        """Register one fragment (``pattern`` as compiled); returns its id."""
+        i = self.size
+        self.size += 1
+        bit = 1 << i
+        keys = gate_keys(pattern)
+        if keys is None:
+            self.always |= bit
+        else:
+            _add_keys(bit, keys, *self.gate_keys)
+        anchor = None if _needs_case(pattern) or re.compile(pattern).groups else start_keys(pattern)
+        body = pattern
+        if anchor is None:
+            self.free |= bit
+        else:
+            _add_keys(bit, anchor, *self.start_keys)
+            for lead, chars in _LEADS:
+                rest = pattern[len(lead):]
+                if pattern.startswith(lead) and rest[:1] not in ("", "*", "+", "?", "{") and _compiles(rest):
+                    body = rest
+                    for c in chars:
+                        self.keep_after[c] &= ~bit
+                    break
+        self.bodies.append(body)
+        self.gates.clear()
+        self.starts.clear()
+        return i
+
+    def register(self, vocab: "_Vocab") -> int:
+        self.vocabs.append(vocab)
+        return len(self.vocabs) - 1
+
+    def __getstate__(self) -> dict[str, Any]:  # compiled position regexes are rebuilt on demand
+        return {**self.__dict__, "plans": {}}
+
+    def batch(self, vocabs: Sequence["_Vocab"], gated: bool = False) -> None:
+        """Run these vocabularies together on a headline (one regex call per token position).
+        ``gated``: leave out, per headline, the fragments whose gate keys it lacks (worth it when
+        many fragments start with common words)."""
+        batch = _Batch(self, vocabs, gated)
+        self.batches.append(batch)
+        for v in vocabs:
+            v.batch = batch
+
+    def gate(self, low: str) -> int:
+        """Gate bits of a lower-cased text (the fragments one of whose gate keys it holds)."""
+        return _Scan(low, self).ids
+
+    def plan(self, bits: int) -> tuple[re.Pattern[str], tuple[tuple[int, int, Any, Any], ...], Any, int]:
+        """The position regex of the fragments ``bits``: (regex, layout, single, bits).
+
+        One vocabulary (``single`` = (slot, label, labels by group)): the alternation of its
+        fragments, in order, each in a group when they have different labels. Several: per
+        vocabulary a look-ahead capturing that alternation, and ``layout`` = per vocabulary (slot,
+        group of its match, constant label or None, ((group, label), ...) per fragment or None)."""
+        plan = self.plans.get(bits)
+        if plan is not None:
+            return plan
+        if len(self.plans) >= _PLANS_MAX:
+            self.plans.clear()
+        parts = [(v, [i for i in range(v.hi - v.lo) if bits >> (v.lo + i) & 1]) for v in self.vocabs if bits & v.mask]
+        if len(parts) == 1:
+            v, ids = parts[0]
+            if v.one_label:
+                plan = (re.compile("|".join(self.bodies[v.lo + i] for i in ids)), (), (v.slot, v.label, None), bits)
+            else:
+                plan = (re.compile("|".join(f"({self.bodies[v.lo + i]})" for i in ids)), (),
+                        (v.slot, None, (None, *(v.labels[i] for i in ids))), bits)
+            self.plans[bits] = plan
+            return plan
+        blocks, layout, group = [], [], 1
+        for v, ids in parts:
+            whole, group = group, group + 1
+            if v.one_label:
+                alts = [self.bodies[v.lo + i] for i in ids]
+                layout.append((v.slot, whole, v.label, None))
+            else:
+                alts, inner = [], []
+                for i in ids:
+                    alts.append(f"({self.bodies[v.lo + i]})")
+                    inner.append((group, v.labels[i]))
+                    group += 1
+                layout.append((v.slot, whole, None, tuple(inner)))
+            blocks.append(f"(?=({'|'.join(alts)}))?")
+        plan = self.plans[bits] = (re.compile("".join(blocks)), tuple(layout), None, bits)
+        return plan
+
+
+def _split_tokens(low: str) -> list[bytes] | list[str]:
+    """The pieces of a lower-cased text between non-alphanumeric characters (one per character:
+    piece i starts at sum(len(piece) + 1 for the pieces before it)); ASCII text as bytes."""
+    if low.isascii():
+        return low.encode("ascii").translate(_ASCII_BYTE_SEPARATORS).split(b" ")
+    return low.translate(_SEPARATORS).split(" ")
 
 
 class _Scan:
-    """The tokens of one lower-cased text (for vocabulary gates) and the vocabulary matches found
-    in it so far (each vocabulary runs once per text)."""
+    """One lower-cased text: its tokens, gate bits (``ids``, on demand) and the vocabulary
+    matches (per slot), computed on first use by batches of vocabularies (``batched``: a
+    headline) or one vocabulary at a time (other texts, which need one or two vocabularies)."""
 
-    __slots__ = ("low", "tokens", "_prefixes", "found")
+    __slots__ = ("low", "index", "batched", "parts", "_ids", "_before", "found", "caps")
 
-    def __init__(self, low: str) -> None:
+    def __init__(self, low: str, index: _Index, batched: bool = False, caps: bool = True) -> None:
+        self.caps = caps  # False: no site acronym occurs in the text (none in any window either)
         self.low = low
-        self.tokens = set(_TOKEN.findall(low))
-        self._prefixes: dict[int, set[str]] = {}
+        self.index = index
+        self.batched = batched
+        self.parts = _split_tokens(low)
+        self._ids: int | None = None
+        self._before: list[int] | None = None
         self.found: dict[int, list[tuple[int, int, Any]]] = {}
 
-    def prefixes(self, n: int) -> set[str]:
-        got = self._prefixes.get(n)
-        if got is None:
-            got = self._prefixes[n] = {t[:n] for t in self.tokens}
-        return got
+    def offsets(self) -> list[int]:
+        """before[i] + i = offset of token piece i."""
+        if self._before is None:
+            self._before = list(accumulate(map(len, self.parts), initial=0))
+        return self._before
+
+    @property
+    def ids(self) -> int:
+        """Gate bits: the fragments one of whose gate keys the text holds."""
+        if self._ids is None:
+            index = self.index
+            self._ids = reduce(or_, filter(None, map(index.gates.__getitem__, self.parts)), index.always)
+        return self._ids
+
+    def run(self, batch: _Batch) -> None:
+        """Find the matches of every vocabulary of the batch: at each token where some of their
+        fragments can start, one regex call tries them all."""
+        index, found, low, parts = self.index, self.found, self.low, self.parts
+        for slot in batch.slots:
+            found[slot] = []
+        for v in batch.searched:  # a fragment without start keys: the vocabulary's own regex
+            found[v.slot] = v.search_all(low, v.width)
+        if not batch.mask:
+            return
+        plans = list(map(batch.__getitem__, parts))
+        hits = list(compress(range(len(plans)), plans))
+        if not hits:
+            return
+        before = self.offsets()
+        keep_after, overlapping = index.keep_after, index.overlapping
+        gate = -1
+        if batch.gated:
+            gate = self.ids & batch.mask
+            if not gate:
+                return
+        for i in hits:
+            pos = before[i] + i
+            rx, layout, single, bits = plans[i]
+            if gate != -1:
+                gated = bits & gate
+                if gated != bits:
+                    if not gated:
+                        continue
+                    rx, layout, single, bits = index.plan(gated)
+            if pos and low[pos - 1] in keep_after:  # the assertions the position regexes leave out
+                bits &= keep_after[low[pos - 1]]
+                if not bits:
+                    continue
+                rx, layout, single, bits = index.plan(bits)
+            if single is not None:
+                m = rx.match(low, pos)
+                if m is not None:
+                    slot, label, labels = single
+                    got = found[slot]
+                    if not got or got[-1][1] <= pos or slot in overlapping:
+                        got.append((pos, m.end(), label if labels is None else labels[m.lastindex]))
+                continue
+            regs = rx.match(low, pos).regs
+            for slot, group, label, inner in layout:
+                end = regs[group][1]
+                if end < 0:
+                    continue
+                got = found[slot]
+                if got and got[-1][1] > pos and slot not in overlapping:
+                    continue  # inside the previous match of this vocabulary
+                if inner is not None:
+                    for g, label in inner:
+                        if regs[g][1] >= 0:
+                            break
+                got.append((pos, end, label))
 
 
 class _Vocab:
-    """A vocabulary alternation split into fragments. Per text, only the fragments one of whose
-    literal prefixes starts a token of the text are kept (an inverted index keeps that to a few set
-    lookups) and run as one alternation (compiled once per distinct fragment subset). Matches
-    behave like the full alternation: leftmost first, the earlier fragment wins a tie."""
+    """A vocabulary: an alternation split into fragments, registered in the classifier's index."""
 
-    _CACHE_MAX = 256  # compiled alternations kept per vocabulary (distinct candidate subsets)
+    _CACHE_MAX = 256
 
-    def __init__(self, entries: Iterable[tuple[str, Any]], *, boundary: bool = False) -> None:
-        self._boundary = boundary
-        self._parts: list[str] = []
-        self._frags: list[tuple[re.Pattern[str], Any]] = []
-        self._always: list[int] = []
-        self._index: dict[int, dict[str, list[int]]] = {}
-        self._exact: dict[str, list[int]] = {}
-        self._combined: dict[tuple[int, ...], re.Pattern[str]] = {}
+    def __init__(self, index: _Index, entries: Iterable[tuple[str, Any]], *, boundary: bool = False,
+                 overlapping: bool = False) -> None:
+        self.parts: list[str] = []
+        self.full: list[str] = []
+        self.labels: list[Any] = []
+        self.lo = index.size
         for src, label in entries:
             for part in _split_alternation(src):
-                i = len(self._frags)
-                self._parts.append(part)
-                self._frags.append((_compile(_words(part) if boundary else part), label))
-                keys = gate_keys(_words(part) if boundary else part)
-                if keys is None:
-                    self._always.append(i)
-                    continue
-                for k in keys[0]:
-                    self._exact.setdefault(k, []).append(i)
-                for k in keys[1]:
-                    self._index.setdefault(len(k), {}).setdefault(k, []).append(i)
-        self.gateable = not self._always
-        self._one_label = len({repr(label) for _rx, label in self._frags}) <= 1
-        self._lookup = [(n, keys, frozenset(keys)) for n, keys in sorted(self._index.items())]
-        self.exact_keys = frozenset(self._exact)
-        self.prefix_keys = {n: frozenset(keys) for n, keys in self._index.items()}
+                full = _words(part) if boundary else part
+                index.add(full)
+                self.parts.append(part)
+                self.full.append(full)
+                self.labels.append(label)
+        self.hi = index.size
+        self.width = (1 << (self.hi - self.lo)) - 1
+        self.mask = self.width << self.lo
+        self.one_label = len({repr(label) for label in self.labels}) <= 1
+        self.label = self.labels[0] if self.labels else None
+        self.slot = index.register(self)
+        self.overlapping = overlapping  # every position where the alternation matches, not finditer's
+        if overlapping:
+            index.overlapping |= {self.slot}
+        self.index = index
+        self.has_free = bool(index.free & self.mask)
+        self.batch = _Batch(index, (self,))  # on a headline: alone, unless in a batch (see _Index.batch)
+        self.start_memo = _KeyMemo(*index.start_keys, self.lo, self.width)
+        self.keep_after = {c: keep >> self.lo & self.width for c, keep in index.keep_after.items()}
+        self._local_plans: dict[int, tuple[re.Pattern[str], tuple[Any, ...] | None]] = {}
+        self._search: dict[int, tuple[re.Pattern[str], dict[str, Any] | None]] = {}
 
-    def _alternation(self, ids: tuple[int, ...]) -> re.Pattern[str]:
-        rx = self._combined.get(ids)
-        if rx is None:
-            if len(self._combined) >= self._CACHE_MAX:
-                self._combined.clear()
-            body = "|".join(f"(?:{self._parts[i]})" for i in ids)
-            rx = self._combined[ids] = _compile(_words(body) if self._boundary else body)
-        return rx
-
-    def _candidates(self, scan: "_Scan") -> list[int]:
-        ids = set(self._always)
-        for k in scan.tokens.intersection(self.exact_keys):
-            ids.update(self._exact[k])
-        for n, keys, frozen in self._lookup:
-            for k in scan.prefixes(n) & frozen:
-                ids.update(keys[k])
-        return sorted(ids)
-
-    def _scan_all(self, scan: "_Scan") -> list[tuple[int, int, Any]]:
-        """All non-overlapping (start, end, label) matches in the scanned text (computed once)."""
-        got = scan.found.get(id(self))
-        if got is not None:
-            return got
-        ids = tuple(self._candidates(scan))
-        low = scan.low
-        got = []
-        if 0 < len(ids) <= 3:  # few candidates: run them one by one, merge like an alternation
-            hits = sorted((m.start(), i, m.end(), self._frags[i][1]) for i in ids for m in self._frags[i][0].finditer(low))
-            end = -1
-            for a, _i, e, label in hits:
-                if a >= end:
-                    got.append((a, e, label))
-                    end = e
-        elif ids:
-            rx = self._alternation(ids)
-            if self._one_label:
-                label = self._frags[0][1]
-                got = [(m.start(), m.end(), label) for m in rx.finditer(low)]
+    def search_all(self, low: str, bits: int) -> list[tuple[int, int, Any]]:
+        """Matches of the alternation of the fragments ``bits`` (local), by finditer (the plain
+        way, for fragments without start keys; every position for an ``overlapping`` vocabulary)."""
+        plan = self._search.get(bits)
+        if plan is None:
+            if len(self._search) >= self._CACHE_MAX:
+                self._search.clear()
+            ids = [i for i in range(self.hi - self.lo) if bits >> i & 1]
+            if self.one_label:  # fragments hold no top-level '|'
+                plan = (_compile("|".join(self.full[i] for i in ids)), None)
             else:
-                for m in rx.finditer(low):
-                    a = m.start()
-                    label = next((self._frags[i][1] for i in ids if self._frags[i][0].match(low, a)), None)
-                    got.append((a, m.end(), label))
-        scan.found[id(self)] = got
+                plan = (_compile("|".join(f"(?P<_{i}>{self.full[i]})" for i in ids)),
+                        {f"_{i}": self.labels[i] for i in ids})
+            self._search[bits] = plan
+        rx, labels = plan
+        found = ((m for p in range(len(low)) if (m := rx.match(low, p))) if self.overlapping else rx.finditer(low))
+        if labels is None:
+            return [(m.start(), m.end(), self.label) for m in found]
+        return [(m.start(), m.end(), labels[m.lastgroup]) for m in found]
+
+    def _scan_all(self, scan: _Scan) -> list[tuple[int, int, Any]]:
+        """All non-overlapping (start, end, label) matches in the scanned text (computed once)."""
+        got = scan.found.get(self.slot)
+        if got is None:
+            if scan.batched:
+                scan.run(self.batch)
+                got = scan.found[self.slot]
+            else:
+                got = scan.found[self.slot] = self.scan_alone(scan.low, scan.parts)
         return got
+
+    def scan_alone(self, low: str, parts: list[bytes] | list[str]) -> list[tuple[int, int, Any]]:
+        """The matches of this vocabulary alone, without gates: at the tokens where its fragments
+        can start (``parts``: see _split_tokens)."""
+        if self.has_free:
+            return self.search_all(low, self.width)
+        bits = list(map(self.start_memo.__getitem__, parts))
+        hits = list(compress(range(len(bits)), bits))
+        got: list[tuple[int, int, Any]] = []
+        if hits:
+            before = list(accumulate(map(len, parts), initial=0))
+            keep_after, plan, label = self.keep_after, self.local_plan, self.label
+            overlapping = self.overlapping
+            for i in hits:
+                pos = before[i] + i
+                if got and got[-1][1] > pos and not overlapping:
+                    continue
+                b = bits[i]
+                if pos and low[pos - 1] in keep_after:
+                    b &= keep_after[low[pos - 1]]
+                    if not b:
+                        continue
+                rx, labels = plan(b)
+                m = rx.match(low, pos)
+                if m is not None:
+                    got.append((pos, m.end(), label if labels is None else labels[m.lastindex]))
+        return got
+
+    def local_plan(self, bits: int) -> tuple[re.Pattern[str], tuple[Any, ...] | None]:
+        """The alternation of the fragments ``bits`` (local), at a token start (see _Index.plan)."""
+        plan = self._local_plans.get(bits)
+        if plan is None:
+            if len(self._local_plans) >= self._CACHE_MAX:
+                self._local_plans.clear()
+            ids = [i for i in range(self.hi - self.lo) if bits >> i & 1]
+            bodies = [self.index.bodies[self.lo + i] for i in ids]
+            if self.one_label:
+                plan = (re.compile("|".join(bodies)), None)
+            else:
+                plan = (re.compile("|".join(f"({b})" for b in bodies)), (None, *(self.labels[i] for i in ids)))
+            self._local_plans[bits] = plan
+        return plan
 
     def matches(self, t: "_Text") -> list[tuple[int, int, Any]]:
         """Matches inside the window ``t``, in window coordinates."""
+        got = t.scan.found.get(self.slot)
+        if got is None:
+            got = self._scan_all(t.scan)
+        if not got:
+            return []
         lo, hi = t.base, t.base + len(t.low)
-        return [(a - lo, b - lo, label) for a, b, label in self._scan_all(t.scan) if lo <= a and b <= hi]
+        return [(a - lo, b - lo, label) for a, b, label in got if lo <= a and b <= hi]
 
     def first(self, t: "_Text", pos: int = 0) -> tuple[int, int, Any] | None:
         """Leftmost match inside the window ``t`` starting at or after ``pos`` (window coordinates)."""
-        lo, hi = t.base + pos, t.base + len(t.low)
-        for a, b, label in self._scan_all(t.scan):
-            if a >= lo and b <= hi:
-                return a - t.base, b - t.base, label
+        got = t.scan.found.get(self.slot)
+        if got is None:
+            got = self._scan_all(t.scan)
+        if got:
+            lo, hi = t.base + pos, t.base + len(t.low)
+            for a, b, label in got:
+                if a >= lo and b <= hi:
+                    return a - t.base, b - t.base, label
+        return None
+
+    def last(self, t: "_Text") -> tuple[int, int, Any] | None:
+        """Rightmost match inside the window ``t`` (window coordinates)."""
+        got = t.scan.found.get(self.slot)
+        if got is None:
+            got = self._scan_all(t.scan)
+        if got:
+            lo, hi = t.base, t.base + len(t.low)
+            for a, b, label in reversed(got):
+                if a >= lo and b <= hi:
+                    return a - lo, b - lo, label
         return None
 
 
@@ -589,8 +1486,7 @@ def _entries(patterns: Iterable[str] | str, label: Any = None) -> list[tuple[str
 # --------------------------------------------------------------------------------------------
 # Classifier
 # --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cue:
+class _Cue(NamedTuple):
     """A launch cue found in the headline (offsets into the headline)."""
 
     start: int
@@ -600,8 +1496,7 @@ class _Cue:
     detail: str = ""
 
 
-@dataclass(frozen=True)
-class _Evidence:
+class _Evidence(NamedTuple):
     cls: str  # space | missile | military | nonspace | none
     word: str
     where: str  # object | subject | sentence | tags
@@ -617,9 +1512,9 @@ class _Text:
         self.raw, self.low, self.scan, self.base = raw, low, scan, base
 
     @classmethod
-    def of(cls, raw: str) -> "_Text":
+    def of(cls, raw: str, index: _Index) -> "_Text":
         low = _lower(raw)
-        return cls(raw, low, _Scan(low))
+        return cls(raw, low, _Scan(low, index))
 
     def cut(self, a: int, b: int) -> "_Text":
         return _Text(self.raw[a:b], self.low[a:b], self.scan, self.base + a)
@@ -629,11 +1524,16 @@ class _Text:
 
 
 _NO_EVIDENCE = _Evidence("none", "", "")
-_CLAUSE_END = re.compile(r"[;:,()]|\s-\s|\s(?:but|while|whereas|although|though|which|who|after|before|as\s+part)\s")
-_CLAUSE_START = re.compile(r"[;:]|\s-\s")
+_EVIDENCE_WHERE = {"object": "space object", "subject": "space subject", "sentence": "space noun in sentence",
+                   "tags": "space tag/topic"}
+# '[;:,()]|\s-\s|\s(?:but|...)\s' and '[;:]|\s-\s', written to start with one character set (the regex
+# engine then skips to candidate characters at C speed); same matches
+_CLAUSE_END = re.compile(r"[;:,()\s](?:(?<=[;:,()])|(?<=\s)(?:-\s|(?:but|while|whereas|although|though|which|who|after"
+                         r"|before|as\s+part)\s))")
+_CLAUSE_START = re.compile(r"[;:\s](?:(?<=[;:])|(?<=\s)-\s)")
 _LAUNCH_FORMS = frozenset({"launch", "launches", "launching"})
 _REF_VERBS = frozenset({"launched", "sent", "put", "placed", "lifted", "blasted", "took"})
-_SUMMARY_SITE_CONTEXT = re.compile(r"\b(?:from|at|off)\s+(?:the\s+|its\s+|\w+'s\s+)?(?:[\w-]+\s+){0,2}$")
+_SUMMARY_SITE_CONTEXT = _EndRegex(r"\b(?:from|at|off)\s+(?:the\s+|its\s+|\w+'s\s+)?(?:[\w-]+\s+){0,2}$")
 _ACRONYM_GATE = re.compile(r"[A-Z]{3}")
 _NOT_A_NAME_END = re.compile(r"(?:ing|ed|\d(?:st|nd|rd|th))$")
 _PROPER_NAME_BEFORE = re.compile(r"[A-Z][\w.-]*\s+$")
@@ -646,8 +1546,15 @@ class Classifier:
         self.sites = tuple(sites)
         self._site_by_name = {s.name: s for s in self.sites}
         self.vehicles = tuple(_vehicles_from_rules(rules))
+        self._index = _Index()
+        self._tag_sites: dict[str, tuple[Site, ...]] = {}
+        self._topic_cache: dict[str, list[tuple[Vehicle, tuple[int, int, str]]]] = {}
+        self._clean_cache: dict[str, str | None] = {}
         self._compile_sites()
         self._compile_rules(rules)
+
+    def __getstate__(self) -> dict[str, Any]:  # memos of tags, topics and names are rebuilt on demand
+        return {**self.__dict__, "_tag_sites": {}, "_topic_cache": {}, "_clean_cache": {}}
 
     @classmethod
     def from_config(cls, gazetteer: Mapping[str, Any], rules: Mapping[str, Any]) -> "Classifier":
@@ -677,104 +1584,133 @@ class Classifier:
             for alias in site.generic_aliases:
                 entries.setdefault(_lower(alias), (site, True))
         ordered = sorted(entries, key=len, reverse=True)  # longest alias wins at one position
-        self._sites_vocab = _Vocab([(re.escape(a), entries[a]) for a in ordered], boundary=True)
+        self._sites_vocab = _Vocab(self._index, [(re.escape(a), entries[a]) for a in ordered], boundary=True)
         self._acronym_site = {a: s for s in self.sites for a in s.acronyms}
+        # any site acronym as a plain substring: a text without one has none in any window
+        self._acronym_any = (re.compile("|".join(re.escape(a) for a in sorted(self._acronym_site, key=len, reverse=True)))
+                             if self._acronym_site else None)
         self._acronym_rx = (
             re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(self._acronym_site, key=len, reverse=True)) + r")\b")
             if self._acronym_site else None
         )
 
     def _compile_rules(self, r: Mapping[str, Any]) -> None:
-        self._strong = _Vocab(_entries(r["launch_verbs"]))
-        self._weak = _Vocab([*_entries(r["weak_launch_phrases"], False), *_entries(r["weak_launcher_phrases"], True)])
-        self._launcher_noun = _Vocab(_entries(r["launcher_nouns"]))
-        self._inflight_before = re.compile(r["inflight_before_after_launch"])
-        self._inflight = _Vocab(_entries(r["inflight_failure_verbs"]))
+        self._strong = _Vocab(self._index, _entries(r["launch_verbs"]))
+        self._weak = _Vocab(self._index, [*_entries(r["weak_launch_phrases"], False), *_entries(r["weak_launcher_phrases"], True)])
+        self._launcher_noun = _Vocab(self._index, _entries(r["launcher_nouns"]))
+        self._inflight_before = _EndRegex(r["inflight_before_after_launch"])
+        self._inflight = _Vocab(self._index, _entries(r["inflight_failure_verbs"]))
         m = r["modal"]
         fill = m["fillers"]
-        self._modal = re.compile(rf"\b(?P<m>{m['negation']}|{m['future']}|to)\s+(?:{fill}\s+){{0,3}}$")
+        self._modal = _EndRegex(rf"\b(?P<m>{m['negation']}|{m['future']}|to)\s+(?:{fill}\s+){{0,3}}$")
         self._negation = re.compile(rf"^(?:{m['negation']})$")
         self._future = re.compile(rf"^(?:{m['future']})$")
-        self._plan_to = re.compile(rf"\b(?:{m['plan_before_to']})\s+(?:{fill}\s+){{0,2}}$")
-        self._business_to = re.compile(rf"\b(?:{m['business_before_to']})\s+(?:[\w-]+\s+){{0,2}}$")
+        self._plan_to = _EndRegex(rf"\b(?:{m['plan_before_to']})\s+(?:{fill}\s+){{0,2}}$")
+        self._business_to = _EndRegex(rf"\b(?:{m['business_before_to']})\s+(?:[\w-]+\s+){{0,2}}$")
         ref = r["reference"]
-        self._ref_before = re.compile(ref["before"])
-        self._ref_after = re.compile(ref["after"])
-        self._weak_ref_before = re.compile(ref["weak_before"])
+        self._ref_before = _EndRegex(ref["before"])
+        self._ref_after = _StartRegex(ref["after"])
+        self._weak_ref_before = _EndRegex(ref["weak_before"])
         self._bare_participle = re.compile(ref["bare_participle"])
-        self._auxiliary = re.compile(ref["auxiliary"])
+        self._auxiliary = _EndRegex(ref["auxiliary"])
         ln = r["launch_noun"]
-        self._noun_before = re.compile(ln["before"])
-        self._noun_compound = re.compile(ln["compound"])
-        self._noun_singular = re.compile(ln["singular"])
-        self._plural_det = re.compile(ln["plural_determiner"])
-        self._noun_after = re.compile(ln["after"])
+        self._noun_before = _EndRegex(ln["before"])
+        self._noun_compound = _EndRegex(ln["compound"])
+        self._noun_singular = _EndRegex(ln["singular"])
+        self._plural_det = _EndRegex(ln["plural_determiner"])
+        # any rule about the words before a launch verb (none fires for most verbs: one check)
+        self._before_any = _any_end((self._noun_before, self._noun_singular, self._noun_compound, self._modal,
+                                     self._auxiliary, self._ref_before))
+        self._noun_after = _StartRegex(ln["after"])
 
         oc = r["object_classes"]
         classes = [(p, c) for c in ("nonspace", "military", "missile", "space", "space_object") for p in oc[c]]
         classes = [(p, "space" if c == "space_object" else c) for p, c in classes]
-        self._classes = _Vocab([*classes, (oc["weak_space"], "weak")], boundary=True)
-        self._space_noun = _Vocab(_entries(oc["space"]), boundary=True)
-        self._missile_noun = _Vocab(_entries(oc["missile"]), boundary=True)
-        self._weak_space = _Vocab(_entries(oc["weak_space"]), boundary=True)
-        self._military_ctx = _Vocab(_entries(oc["military_context"]))
+        self._classes = _Vocab(self._index, [*classes, (oc["weak_space"], "weak")], boundary=True)
+        self._space_noun = _Vocab(self._index, _entries(oc["space"]), boundary=True)
+        self._missile_noun = _Vocab(self._index, _entries(oc["missile"]), boundary=True)
+        self._weak_space = _Vocab(self._index, _entries(oc["weak_space"]), boundary=True)
+        self._military_ctx = _Vocab(self._index, _entries(oc["military_context"]))
         sv = r["space_vocabulary"]
-        self._agency = _Vocab(_entries(sv["agencies"]))
-        self._space_general = _Vocab(_entries(sv["general"]))
+        self._agency = _Vocab(self._index, _entries(sv["agencies"]))
+        self._space_general = _Vocab(self._index, _entries(sv["general"]))
         self._space_general_full = re.compile(sv["general"])
 
-        self._confusers = _Vocab([e for name, ps in r["confusers"].items() for e in _entries(ps, name)])
-        self._missile_cue = _Vocab(_entries(r["missile"]["cues"]))
-        self._attack = _Vocab(_entries(r["missile"]["attack"]))
-        self._outcomes = [(name, _Vocab(_entries(r["outcome"][name]))) for name in ("failure", "partial", "success")]
+        self._confusers = _Vocab(self._index, [e for name, ps in r["confusers"].items() for e in _entries(ps, name)])
+        self._missile_cue = _Vocab(self._index, _entries(r["missile"]["cues"]))
+        self._attack = _Vocab(self._index, _entries(r["missile"]["attack"]))
+        self._outcomes = [(name, _Vocab(self._index, _entries(r["outcome"][name]))) for name in ("failure", "partial", "success")]
         crew = r["crew"]
-        self._uncrewed = _Vocab(_entries(crew["uncrewed"]))
-        self._crewed = _Vocab(_entries(crew["crewed"]))
-        self._uncrewed_payload = _Vocab(_entries(crew["uncrewed_payload"]))
-        self._states = _Vocab([(p, country) for country, p in r["launching_states"].items()])
-        self._vehicles = _Vocab([(v.source, i) for i, v in enumerate(self.vehicles)], boundary=True)
-        self._launchers = _Vocab([(v.source, i) for i, v in enumerate(self.vehicles) if v.role == "launcher"], boundary=True)
+        self._uncrewed = _Vocab(self._index, _entries(crew["uncrewed"]))
+        self._crewed = _Vocab(self._index, _entries(crew["crewed"]))
+        self._uncrewed_payload = _Vocab(self._index, _entries(crew["uncrewed_payload"]))
+        self._states = _Vocab(self._index, [(p, country) for country, p in r["launching_states"].items()])
+        self._vehicles = _Vocab(self._index, [(v.source, i) for i, v in enumerate(self.vehicles)], boundary=True)
+        self._launchers = _Vocab(self._index, [(v.source, i) for i, v in enumerate(self.vehicles) if v.role == "launcher"], boundary=True)
+
+        self._space_objects = _Vocab(self._index, _entries(oc["space_object"]), boundary=True)
+        self._class_vocabs = (self._classes, self._vehicles, self._sites_vocab, self._agency)
+        # where a payload noun starts (every position, overlaps included: see _PayloadStarts)
+        self._payload_nouns = _Vocab(self._index, [(rf"\b(?:{r['payload']['nouns']})\b", None)], overlapping=True)
+        # On a headline, vocabularies run in batches (one regex call per token position): what
+        # decides a launch and its facts, then the vocabularies of the other kinds and rarer paths.
+        self._index.batch((self._strong, self._classes, self._vehicles, self._sites_vocab, self._agency,
+                           self._military_ctx, *(v for _n, v in self._outcomes), self._uncrewed, self._crewed,
+                           self._uncrewed_payload, self._states, self._payload_nouns), gated=True)
+        self._index.batch((self._confusers, self._space_noun, self._missile_noun, self._weak, self._launcher_noun,
+                           self._launchers, self._weak_space, self._inflight, self._space_general, self._missile_cue,
+                           self._attack, self._space_objects), gated=True)
 
         # Gates: "could this headline be about launches, spaceflight or missiles at all?"
         #  - space words (anything that can make a space launch, a missile test or other_space),
         #  - launch verbs, which need a space word, an ambiguous space object ("probe") or a space
         #    tag/topic to matter; the word 'launch' itself always goes the full way (for kind_reason).
-        self._space_objects = _Vocab(_entries(oc["space_object"]), boundary=True)
-        self._gate_space = _gate([self._space_noun, self._missile_noun, self._weak_space, self._agency,
-                                  self._space_general, self._vehicles, self._launcher_noun, self._sites_vocab])
-        self._gate_verbs = _gate([self._strong, self._weak])
-        self._gate_objects = _gate([self._space_objects])
+        self._gate_space = reduce(or_, (v.mask for v in (
+            self._space_noun, self._missile_noun, self._weak_space, self._agency, self._space_general, self._vehicles,
+            self._launcher_noun, self._sites_vocab)))
+        self._gate_verbs = self._strong.mask | self._weak.mask
+        self._gate_objects = self._space_objects.mask
 
         pl = r["payload"]
         nouns = pl["nouns"]
         tok = r"[A-Z0-9][\w'.+/-]*"
-        name = rf"(?=[\w'.+/-]*[A-Z]){tok}(?:\s+{tok}){{0,3}}"
+        name = rf"(?=[\w'.+/-]*[A-Z]){tok}(?:\s+{tok}){{0,{_NAME_WORDS - 1}}}"
         self._payload_rx = [
             re.compile(rf"\b(?P<noun>(?i:{nouns})),?\s+(?:(?i:called|named|dubbed|the)\s+)?[\"']?(?P<name>{name})"),
-            re.compile(rf"(?P<name>{name})\s+(?P<gap>(?:[a-z][\w-]*\s+){{0,3}}?)(?P<noun>(?i:{nouns}))\b"),
-            re.compile(rf"\b(?i:launch(?:es|ed))\s+(?:(?i:its|the|a|an)\s+)?(?P<name>{name})"),
+            re.compile(rf"(?P<name>{name})\s+(?P<gap>(?:[a-z][\w-]*\s+){{0,{_GAP_WORDS}}}?)(?P<noun>(?i:{nouns}))\b"),
+            re.compile(rf"\b(?i:{'|'.join(_LAUNCHED)})\s+(?:(?i:its|the|a|an)\s+)?(?P<name>{name})"),
         ]
+
         self._payload_name = re.compile(name)
         self._payload_reject = re.compile("|".join(f"(?:{p})" for p in (*oc["space"], *oc["space_object"], sv["general"], sv["agencies"])))
         self._payload_stop = frozenset(w.lower() for w in pl["leading_stopwords"])
 
     # ---------------------------------------------------------------- public API
+    def _has_acronym(self, raw: str) -> bool:
+        return self._acronym_any is not None and self._acronym_any.search(raw) is not None
+
     def has_vocabulary(self, headline: str, context: str = "") -> bool:
         """Cheap gate: False when the headline cannot be about launches, spaceflight or missiles
         (``context``: the event's tags and topic, which can make 'lifts off' a launch)."""
         raw = normalize_text(headline)
-        return bool(raw) and self._relevant(raw, _lower(raw), context)
-
-    def _relevant(self, raw: str, low: str, context: str) -> bool:
-        if _hits(self._gate_space, low) or "launch" in low:
-            return True
-        if self._acronym_rx is not None and _ACRONYM_GATE.search(raw) and self._acronym_rx.search(raw):
-            return True
-        if not _hits(self._gate_verbs, low):
+        if not raw:
             return False
-        if _hits(self._gate_objects, low):
+        low = _lower(raw)
+        return self._relevant(raw, low, self._index.gate(low), context)
+
+    def _relevant(self, raw: str, low: str, ids: int, context: "str | _Lazy") -> bool:
+        """Whether some vocabulary gate key occurs in the text (``ids``: its candidate fragments)."""
+        if ids & self._gate_space or "launch" in low:
             return True
-        return bool(context) and _hits(self._gate_space, _lower(normalize_text(context)))
+        if self._has_acronym(raw) and _ACRONYM_GATE.search(raw) and self._acronym_rx.search(raw):
+            return True
+        if not ids & self._gate_verbs:
+            return False
+        if ids & self._gate_objects:
+            return True
+        if isinstance(context, _Lazy):
+            context = context.raw
+        return bool(context) and bool(self._index.gate(_lower(normalize_text(context))) & self._gate_space)
 
     def classify(
         self,
@@ -791,12 +1727,12 @@ class Classifier:
         if not raw:
             return _OTHER
         low = _lower(raw)
-        context = " | ".join((*tags, topic or "")) if (tags or topic) else ""
-        if not self._relevant(raw, low, context):
+        doc = _Text(raw, low, _Scan(low, self._index, batched=True))
+        extra = _Lazy(tags, topic, self._index)
+        if not self._relevant(raw, low, doc.scan.ids, extra):
             return _OTHER
-        doc = _Text(raw, low, _Scan(low))
-        spans = sentence_spans(doc.raw)
-        extra = _Lazy(context)
+        doc.scan.caps = self._has_acronym(raw)
+        spans = sentence_spans(raw)
         kind, reason, sent, cue = self._decide(doc, spans, extra)
         if kind != "space_launch":
             return LaunchFacts(kind, reason, None, None, None, None, None, None, None)
@@ -805,10 +1741,10 @@ class Classifier:
         in_sentence = self._vehicles_in(sentence)
         vehicles = in_sentence or self._vehicles_elsewhere(doc, spans, sent)
         if not vehicles and topic:
-            vehicles = self._vehicles_in(_Text.of(normalize_text(topic)))
-        summary_doc = _Text.of(normalize_text(summary)) if summary else None
+            vehicles = self._topic_vehicles(topic)
+        summary_doc = _LazyText(summary, self._index) if summary else None
         if not vehicles and summary_doc is not None:
-            found = self._vehicles_in(summary_doc)
+            found = self._vehicles_in(summary_doc.text)
             if len({v.name for v, _ in found}) == 1:
                 vehicles = found
         site, basis = self._resolve_site(doc, spans, sent, cue_pos, summary_doc, tags, related_contexts, vehicles, date.year)
@@ -826,12 +1762,14 @@ class Classifier:
 
     # ---------------------------------------------------------------- kind
     def _decide(self, doc: _Text, spans: list[tuple[int, int]], extra: "_Lazy") -> tuple[str, str, tuple[int, int], _Cue]:
-        first_confuser = self._first_confuser(doc.cut(*spans[0]))
+        first_confuser = None  # of the first sentence: matters for the later sentences only
         discarded: _Cue | None = None
         missile_cue: tuple[_Cue, _Evidence] | None = None
         for i, (s0, s1) in enumerate(spans):
             sentence = doc.cut(s0, s1)
             later = i > 0
+            if i == 1:
+                first_confuser = self._first_confuser(doc.cut(*spans[0]))
             for cue in self._strong_cues(sentence, s0):
                 ev = self._cue_evidence(sentence, cue.start - s0, cue.end - s0, extra)
                 if ev.cls == "missile" and missile_cue is None:
@@ -844,8 +1782,7 @@ class Classifier:
                         discarded = discarded or _Cue(cue.start, cue.end, cue.text, "secondary",
                                                       f"first sentence is {first_confuser[0]} '{first_confuser[1]}'")
                         continue
-                    where = {"object": "space object", "subject": "space subject", "sentence": "space noun in sentence",
-                             "tags": "space tag/topic"}[ev.where]
+                    where = _EVIDENCE_WHERE[ev.where]
                     return "space_launch", f"launch verb '{cue.text}' + {where} '{ev.word}'", (s0, s1), cue
                 if ev.cls in ("military", "nonspace"):
                     discarded = discarded or _Cue(cue.start, cue.end, cue.text, ev.cls, ev.word)
@@ -878,12 +1815,12 @@ class Classifier:
                     spans[0], none)
         return "other", "no spaceflight or missile-test evidence", spans[0], none
 
-    def _strong_cues(self, sentence: _Text, offset: int) -> list[_Cue]:
-        cues = []
+    def _strong_cues(self, sentence: _Text, offset: int) -> Iterable[_Cue]:
+        """The launch-verb cues of a sentence, in order (each judged when the caller gets to it)."""
+        raw = sentence.raw
         for a, b, _label in self._strong.matches(sentence):
             status, detail = self._cue_status(sentence, a, b)
-            cues.append(_Cue(a + offset, b + offset, sentence.word(a, b), status, detail))
-        return cues
+            yield _Cue(a + offset, b + offset, raw[a:b], status, detail)
 
     def _cue_status(self, t: _Text, a: int, b: int) -> tuple[str, str]:
         """Whether a verb match reports a lift-off ('event') or why not."""
@@ -893,17 +1830,19 @@ class Classifier:
         after = low[b:b + 50]
         if word.startswith("launch") and a > 0 and low[a - 1] == "-":
             return "reference", "compound adjective ('-launched')"
+        # False: none of the rules about the words before the verb matches (checked at once)
+        ahead = self._before_any is None or "\n" in before or self._before_any.match(before[::-1]) is not None
         if word in _LAUNCH_FORMS:
-            if self._noun_before.search(before) or self._noun_after.search(after):
+            if (ahead and self._noun_before.search(before)) or self._noun_after.search(after):
                 return "noun", "used as a noun"
             if t.raw[a] == "L" and _PROPER_NAME_BEFORE.search(t.raw, 0, a):
                 return "noun", "part of a name ('Sea Launch', 'United Launch Alliance')"
-            if word == "launch" and self._noun_singular.search(before):
+            if ahead and word == "launch" and self._noun_singular.search(before):
                 return "noun", "used as a noun"
-            compound = self._noun_compound.search(before)
+            compound = self._noun_compound.search(before) if ahead else None
             if compound and (word != "launches" or self._plural_det.search(before[: compound.start() + 1])):
                 return "noun", "used as a noun"
-        modal = self._modal.search(before)
+        modal = self._modal.search(before) if ahead else None
         if modal:
             mw = modal.group("m")
             if self._negation.match(mw):
@@ -918,10 +1857,10 @@ class Classifier:
             if business:
                 return "business", (business.group(0) + modal.group(0)).strip()
             return "neutral", modal.group(0).strip()
-        if self._bare_participle.match(word) and not self._auxiliary.search(before):
+        if self._bare_participle.match(word) and not (ahead and self._auxiliary.search(before)):
             return "reference", "participle modifying a noun ('a satellite put into orbit, ...')"
         if word.split()[0] in _REF_VERBS or word.endswith("launched"):
-            if (word.endswith("launched") and self._ref_before.search(before)) or self._ref_after.search(after):
+            if (ahead and word.endswith("launched") and self._ref_before.search(before)) or self._ref_after.search(after):
                 return "reference", "back-reference to an earlier launch"
         return "event", ""
 
@@ -955,16 +1894,23 @@ class Classifier:
         return _NO_EVIDENCE
 
     def _first_class(self, window: _Text, military_ctx: bool, *, first: bool) -> tuple[str, str] | None:
-        """First (or last) class word, vehicle or site in ``window``."""
+        """First (or last) class word, vehicle or site in ``window`` (at one position: the least /
+        greatest (class, word))."""
         hits: list[tuple[int, str, str]] = []
-        for a, b, cls in self._classes.matches(window):
-            if cls == "weak":
-                cls = "military" if military_ctx else "space"
-            hits.append((a, cls, window.word(a, b)))
-        for vocab in (self._vehicles, self._sites_vocab, self._agency):
-            hits.extend((a, "space", window.word(a, b)) for a, b, _l in vocab.matches(window))
-        if self._acronym_rx is not None and _ACRONYM_GATE.search(window.raw):
-            hits.extend((m.start(), "space", m.group(0)) for m in self._acronym_rx.finditer(window.raw))
+        raw = window.raw
+        for vocab in self._class_vocabs:
+            hit = vocab.first(window) if first else vocab.last(window)
+            if hit is not None:
+                a, b, cls = hit
+                if vocab is not self._classes:
+                    cls = "space"
+                elif cls == "weak":
+                    cls = "military" if military_ctx else "space"
+                hits.append((a, cls, raw[a:b]))
+        if self._acronym_rx is not None and window.scan.caps and _ACRONYM_GATE.search(raw):
+            found = [(m.start(), "space", m.group(0)) for m in self._acronym_rx.finditer(raw)]
+            if found:
+                hits.append(found[0] if first else found[-1])
         if not hits:
             return None
         _pos, cls, word = min(hits) if first else max(hits)
@@ -976,7 +1922,7 @@ class Classifier:
             hit = vocab.first(t)
             if hit:
                 return t.word(hit[0], hit[1])
-        if self._acronym_rx is not None and _ACRONYM_GATE.search(t.raw):
+        if self._acronym_rx is not None and t.scan.caps and _ACRONYM_GATE.search(t.raw):
             m = self._acronym_rx.search(t.raw)
             if m:
                 return m.group(0)
@@ -1094,7 +2040,7 @@ class Classifier:
     # ---------------------------------------------------------------- site / vehicle / country
     def _site_mentions(self, t: _Text) -> list[tuple[int, Site, bool]]:
         out = [(a, site, generic) for a, _b, (site, generic) in self._sites_vocab.matches(t)]
-        if self._acronym_rx is not None and _ACRONYM_GATE.search(t.raw):
+        if self._acronym_rx is not None and t.scan.caps and _ACRONYM_GATE.search(t.raw):
             out += [(m.start(), self._acronym_site[m.group(0)], False) for m in self._acronym_rx.finditer(t.raw)]
         return sorted(out, key=lambda x: x[0])
 
@@ -1109,15 +2055,16 @@ class Classifier:
             best = next((m for m in ordered if not m[2]), best)
         return best[1]
 
-    def _resolve_site(self, doc: _Text, spans, sent, cue_pos: int, summary: _Text | None, tags: Sequence[str],
-                      related: Sequence[str], vehicles, year: int) -> tuple[Site | None, str | None]:
+    def _resolve_site(self, doc: _Text, spans, sent, cue_pos: int, lazy_summary: "_LazyText | None",
+                      tags: Sequence[str], related: Sequence[str], vehicles, year: int) -> tuple[Site | None, str | None]:
         site = self._pick_site(self._site_mentions(doc.cut(*sent)), cue_pos)
         if site:
             return site, "text"
         rest = {s.name: s for a, b in spans if (a, b) != tuple(sent) for _p, s, _g in self._site_mentions(doc.cut(a, b))}
         if len(rest) == 1:
             return next(iter(rest.values())), "text"
-        if summary is not None:
+        if lazy_summary is not None:
+            summary = lazy_summary.text
             in_context = {s.name: s for pos, s, _g in self._site_mentions(summary)
                           if _SUMMARY_SITE_CONTEXT.search(summary.low, max(0, pos - 40), pos)}
             if len(in_context) == 1:
@@ -1125,8 +2072,7 @@ class Classifier:
         for group in (tags, related):
             if not group:
                 continue
-            joined = _Text.of(normalize_text(" | ".join(group)))
-            named = {s.name: s for _p, s, _g in self._site_mentions(joined) if s.active(year)}
+            named = {s.name: s for s in self._group_sites(group) if s.active(year)}
             if len(named) == 1:
                 return next(iter(named.values())), "tags"
         for role in ("launcher", "spacecraft"):
@@ -1135,6 +2081,35 @@ class Classifier:
                 if name and name in self._site_by_name:
                     return self._site_by_name[name], "vehicle"
         return None, None
+
+    def _group_sites(self, group: Sequence[str]) -> Iterable[Site]:
+        """Sites named in a group of tags, as if the tags were one text joined with ' | '. Each tag
+        is looked up once per classifier (tags repeat across events); tags holding markup that
+        normalisation could join across tags ('[http...', '{{...') take the joined text."""
+        if any("[" in t or "{" in t for t in group):
+            joined = _Text.of(normalize_text(" | ".join(group)), self._index)
+            return [s for _p, s, _g in self._site_mentions(joined)]
+        cache = self._tag_sites
+        out: list[Site] = []
+        for tag in group:
+            got = cache.get(tag)
+            if got is None:
+                if len(cache) >= _MEMO_MAX:
+                    cache.clear()
+                text = normalize_text(tag)
+                got = cache[tag] = tuple(s for _p, s, _g in self._site_mentions(_Text.of(text, self._index))) if text else ()
+            out.extend(got)
+        return out
+
+    def _topic_vehicles(self, topic: str) -> list[tuple[Vehicle, tuple[int, int, str]]]:
+        """Vehicles named in a topic line (memo: topics repeat across the events of a story)."""
+        cache = self._topic_cache
+        got = cache.get(topic)
+        if got is None:
+            if len(cache) >= _MEMO_MAX:
+                cache.clear()
+            got = cache[topic] = self._vehicles_in(_Text.of(normalize_text(topic), self._index))
+        return list(got)
 
     def _vehicles_in(self, t: _Text) -> list[tuple[Vehicle, tuple[int, int, str]]]:
         """Vehicles named in the text, in order of appearance, with (start, end, text)."""
@@ -1198,18 +2173,23 @@ class Classifier:
 
     def _payload(self, sentence: _Text, vehicles) -> str | None:
         """Payload name from the decisive sentence (best effort), else a named spacecraft."""
-        launcher_spans = [(a, b) for v, (a, b, _w) in vehicles if v.role == "launcher"]
-        launcher_spans += [(a, b) for a, b, _l in self._sites_vocab.matches(sentence)]
-        for rx in self._payload_rx:
-            for m in rx.finditer(sentence.raw):
-                a, b = m.start("name"), m.end("name")
+        raw = sentence.raw
+        launcher_spans = None
+        starts = _PayloadStarts(sentence, self._payload_nouns)
+        for rx, where in zip(self._payload_rx, (starts.nouns, starts.names, starts.verbs)):
+            for m in rx.finditer(raw) if starts.plain else _finditer_at(rx, raw, where()):
+                a, b = m.span("name")
+                if launcher_spans is None:
+                    launcher_spans = [(s, e) for v, (s, e, _w) in vehicles if v.role == "launcher"]
+                    launcher_spans += [(s, e) for s, e, _l in self._sites_vocab.matches(sentence)]
                 if any(s < b and a < e for s, e in launcher_spans):
                     continue
-                noun = m.groupdict().get("noun") or ""
-                if noun[:1].isupper() and m.start("noun") < a and not re.search(r"[,\"']", sentence.raw[m.end("noun"):a]):
+                groups = m.groupdict()
+                noun = groups.get("noun") or ""
+                if noun[:1].isupper() and m.start("noun") < a and not _COMMA_OR_QUOTE.search(raw, m.end("noun"), a):
                     continue  # "Mars Orbiter Mission": the noun belongs to a name
-                name = self._clean_payload(m.group("name"))
-                if name and noun[:1].isupper() and m.start("noun") > a and not m.groupdict().get("gap"):
+                name = self._clean_payload(groups["name"])
+                if name and noun[:1].isupper() and m.start("noun") > a and not groups.get("gap"):
                     name = f"{name} {noun}"  # "ExoMars Trace Gas Orbiter"
                 if name:
                     return name
@@ -1219,6 +2199,16 @@ class Classifier:
         return None
 
     def _clean_payload(self, name: str) -> str | None:
+        """The payload name without leading/trailing stop words; None when nothing name-like is left
+        (memo: a pure function of the text)."""
+        got = self._clean_cache.get(name, _MISSING)
+        if got is _MISSING:
+            if len(self._clean_cache) >= _MEMO_MAX:
+                self._clean_cache.clear()
+            got = self._clean_cache[name] = self._clean_name(name)
+        return got
+
+    def _clean_name(self, name: str) -> str | None:
         words = name.split()
         while words and (words[0].lower().strip("'\"") in self._payload_stop or words[0].endswith("'s")):
             words.pop(0)
@@ -1230,33 +2220,111 @@ class Classifier:
         return name
 
 
-def _gate(vocabs: Sequence[_Vocab]) -> re.Pattern[str] | None:
-    """One trie regex over the gate keys of ``vocabs`` (None: some fragment has no key, no gate)."""
-    if not all(v.gateable for v in vocabs):
-        return None
-    exact = set().union(*(v.exact_keys for v in vocabs))
-    prefixes = {k for v in vocabs for keys in v.prefix_keys.values() for k in keys}
-    return re.compile(r"(?<![^\W_])" + _trie_pattern(prefixes, exact))
+class _LazyText:
+    """A secondary text (the summary), normalised and scanned only if some rule needs it."""
 
+    __slots__ = ("_raw", "_index", "_text")
 
-def _hits(gate: re.Pattern[str] | None, low: str) -> bool:
-    return gate is None or gate.search(low) is not None
-
-
-class _Lazy:
-    """Tags + topic as one scanned text, built only if some rule needs it."""
-
-    __slots__ = ("_raw", "_text")
-
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, index: _Index) -> None:
         self._raw = raw
+        self._index = index
         self._text: _Text | None = None
 
     @property
-    def text(self) -> _Text | None:
-        if self._text is None and self._raw.strip(" |"):
-            self._text = _Text.of(normalize_text(self._raw))
+    def text(self) -> _Text:
+        if self._text is None:
+            self._text = _Text.of(normalize_text(self._raw), self._index)
         return self._text
+
+
+class _Lazy:
+    """Tags + topic as one text ('tag | tag | topic'), joined and scanned only if some rule needs it."""
+
+    __slots__ = ("_tags", "_topic", "_index", "_text")
+
+    def __init__(self, tags: Sequence[str], topic: str | None, index: _Index) -> None:
+        self._tags, self._topic = tags, topic
+        self._index = index
+        self._text: _Text | None = None
+
+    @property
+    def raw(self) -> str:
+        return " | ".join((*self._tags, self._topic or "")) if (self._tags or self._topic) else ""
+
+    @property
+    def text(self) -> _Text | None:
+        if self._text is None:
+            raw = self.raw
+            if raw.strip(" |"):
+                self._text = _Text.of(normalize_text(raw), self._index)
+        return self._text
+
+
+_MISSING = object()
+_LAUNCHED = ("launches", "launched")
+_COMMA_OR_QUOTE = re.compile(r"[,\"']")
+_NAME_WORDS = 4  # words of a payload name
+_GAP_WORDS = 3  # lower-case words between a payload name and its noun
+_NOT_NAME_CHAR = re.compile(r"[^\w'.+/\- ]")  # no name word or gap word holds these
+_WORD_CAPITAL = re.compile(r" [^ A-Z0-9]*([A-Z0-9])")  # the first capital or digit of each word
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    out, i = [], text.find(word)
+    while i >= 0:
+        out.append(i)
+        i = text.find(word, i + 1)
+    return out
+
+
+class _PayloadStarts:
+    """Where the payload regexes can match in a sentence (plain ASCII text with single spaces;
+    otherwise ``plain`` and the sentence is scanned in full):
+      0. '<noun>, called <Name>' starts at a payload noun,
+      1. '<Name> [<gap>] <noun>' starts at most _NAME_WORDS + _GAP_WORDS words before a noun that
+         follows a space, after the last character no name word holds, at the first capital or
+         digit of a word (the name's first word runs to the next space: if it fails there, it
+         fails at the word's later capitals too),
+      2. 'launches <Name>' starts at 'launches' / 'launched'."""
+
+    __slots__ = ("raw", "low", "plain", "_nouns")
+
+    def __init__(self, sentence: "_Text", nouns: "_Vocab") -> None:
+        raw = self.raw = sentence.raw
+        self.low = sentence.low
+        self.plain = not (raw.isascii() and raw.isprintable()) or "  " in raw or nouns.has_free
+        self._nouns = [] if self.plain else [a for a, _b, _l in nouns.matches(sentence)]
+
+    def nouns(self) -> list[int]:
+        return self._nouns
+
+    def names(self) -> list[int]:
+        raw, out = self.raw, set()
+        reach = _NAME_WORDS + _GAP_WORDS
+        for q in self._nouns:
+            if q == 0 or raw[q - 1] != " ":
+                continue
+            head = raw[:q - 1]
+            words = head.rsplit(" ", reach)
+            lo = len(words[0]) + 1 if len(words) > reach else 0
+            for m in _NOT_NAME_CHAR.finditer(head, lo):
+                lo = m.end()
+            out.update([m.start(1) + lo - 1 for m in _WORD_CAPITAL.finditer(" " + head[lo:])])
+        return sorted(out)
+
+    def verbs(self) -> list[int]:
+        return sorted(i for verb in _LAUNCHED for i in _find_all(self.low, verb))
+
+
+def _finditer_at(rx: re.Pattern[str], text: str, starts: Iterable[int]) -> Iterable[re.Match[str]]:
+    """``rx.finditer(text)`` when ``starts`` (ascending) holds every position where rx can match."""
+    end = 0
+    for pos in starts:
+        if pos >= end:
+            m = rx.match(text, pos)
+            if m is not None:
+                end = m.end()
+                yield m
 
 
 _OTHER = LaunchFacts("other", "no space or missile vocabulary", None, None, None, None, None, None, None)
