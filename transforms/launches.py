@@ -44,7 +44,7 @@ from functools import reduce
 from itertools import accumulate, compress, count
 from operator import add, or_
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 __all__ = ["KINDS", "LaunchFacts", "Site", "Vehicle", "Classifier", "normalize_text", "sentence_spans"]
 
@@ -884,35 +884,36 @@ def _ends_with_separator(seq: Any) -> bool:
     return False
 
 
-def _top_level_parts(pattern: str) -> list[str]:
-    """Top-level alternatives of a regex, as written ('a|(?:b|c)' -> ['a', '(?:b|c)'])."""
-    parts: list[str] = []
-    cur: list[str] = []
+def _regex_structure(pattern: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """(index, char, depth) of each character of a regex source from ``start`` that is neither
+    escaped nor inside a character class; ``depth`` counts the groups open after that character
+    (so a '(' yields its own depth, a ')' the depth outside it). An escape ('\\x') and a class
+    ('[...]') yield nothing."""
     depth = 0
     in_class = False
-    i = 0
+    i = start
     while i < len(pattern):
         ch = pattern[i]
         if ch == "\\":
-            cur.append(pattern[i:i + 2])
             i += 2
             continue
         if in_class:
             in_class = ch != "]"
         elif ch == "[":
             in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            i += 1
-            continue
-        cur.append(ch)
+        else:
+            if ch == "(":
+                depth += 1
+            elif ch == ")":
+                depth -= 1
+            yield i, ch, depth
         i += 1
-    parts.append("".join(cur))
+
+
+def _top_level_parts(pattern: str) -> list[str]:
+    """Top-level alternatives of a regex, as written ('a|(?:b|c)' -> ['a', '(?:b|c)'])."""
+    bars = [i for i, ch, depth in _regex_structure(pattern) if ch == "|" and depth == 0]
+    parts = [pattern[a + 1:b] for a, b in zip([-1, *bars], [*bars, len(pattern)])]
     return [p for p in parts if p]
 
 
@@ -930,26 +931,7 @@ def _split_alternation(pattern: str) -> list[str]:
 
 def _group_end(pattern: str, open_at: int) -> int:
     """Offset of the ')' closing the group opened at ``open_at`` (-1 if unbalanced)."""
-    depth = 0
-    in_class = False
-    i = open_at
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return -1
+    return next((i for i, ch, depth in _regex_structure(pattern, open_at) if ch == ")" and depth == 0), -1)
 
 
 # '\b(?:a|b|c)\b' -> '\b(?:a)\b', '\b(?:b)\b', ... (each alternative gets its own gate)
