@@ -3,7 +3,8 @@
 The page opens without a network: plotly.js is inlined once in ``<head>``, every figure's data is
 inlined as JSON next to its ``<div>``, and nothing is loaded from elsewhere (no fonts, no CDN, no
 MathJax). The SQL lives in ``warehouse/report_sql/*.sql`` (one query per file, named parameters
-``$name``), run on a read-only connection to ``<warehouse>/currents.duckdb``.
+``$name``; ``{other}`` builds on the query of ``other.sql``), run on a read-only connection to
+``<warehouse>/currents.duckdb``.
 
 Sections: (1) launches per site per year, (2) launches by country / outcome / crew over time,
 (3) events per year and top tags per year, (4) the related-events graph around one tag plus the
@@ -18,6 +19,7 @@ import json
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,6 +27,7 @@ from typing import Any, Iterable
 import duckdb
 
 SQL_DIR = Path(__file__).resolve().parent / "report_sql"
+_INCLUDE = re.compile(r"\{(\w+)\}")  # {name} in a report query: the query of report_sql/<name>.sql
 DEFAULT_TAG = "Baikonur Cosmodrome"
 REPORT_NAME = "report.html"
 UNKNOWN_SITE = "(unknown site)"
@@ -55,8 +58,10 @@ log = logging.getLogger(__name__)
 
 # -- queries ---------------------------------------------------------------------------------------
 def load_sql(name: str) -> str:
-    """Text of ``report_sql/<name>.sql``."""
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """Text of ``report_sql/<name>.sql``; a ``{other}`` in it stands for the query of
+    ``report_sql/<other>.sql`` (without its final ';'), so that one query can build on another."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: load_sql(m.group(1)).strip().rstrip(";"), text)
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params: Any) -> list[dict[str, Any]]:
