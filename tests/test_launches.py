@@ -14,7 +14,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import pytest
 import yaml
@@ -459,12 +459,29 @@ def _plain_matches(v, low: str) -> list[tuple[int, int, Any]]:
     return v.search_all(low, v.width)
 
 
+def _assert_fast_paths_agree(clf: Classifier, texts: Iterable[str],
+                             cases: Callable[[Any], Iterable[tuple[Any, Any, Any]]]) -> None:
+    """Each text as classify() scans it (normalized, lower-cased, one batched token scan): every
+    (what, fast, full) that ``cases(doc)`` yields must have fast == full, and some must be yielded."""
+    from transforms.launches import _Scan, _Text, _lower
+
+    compared = 0
+    for text in texts:
+        raw = normalize_text(text)
+        low = _lower(raw)
+        doc = _Text(raw, low, _Scan(low, clf._index, batched=True))
+        for what, fast, full in cases(doc):
+            assert fast == full, (what, text)
+            compared += 1
+    assert compared, "nothing was compared"
+
+
 @pytest.mark.parametrize("variant", ["rules", "free fragments"])
 def test_fast_paths_agree_with_the_full_rules(clf, variant):
     """Token positions, gates, batches and single-vocabulary scans find exactly the matches of each
     vocabulary's whole alternation. The second variant adds fragments without start keys (searched
     with their own regex) to two vocabularies."""
-    from transforms.launches import _Scan, _Text, _lower
+    from transforms.launches import _Text
 
     if variant == "free fragments":
         rules = yaml.safe_load(DEFAULT_RULES.read_text(encoding="utf-8"))
@@ -473,14 +490,16 @@ def test_fast_paths_agree_with_the_full_rules(clf, variant):
         clf = Classifier.from_config(yaml.safe_load(DEFAULT_GAZETTEER.read_text(encoding="utf-8")), rules)
         assert clf._confusers.has_free and clf._classes.has_free
     vocabs = _vocabularies(clf)
-    for text in _texts() + ["The launch is on standby as the SkySat and Cubesat wait", "the space probe probe"]:
-        low = _lower(normalize_text(text))
-        batched = _Text(low, low, _Scan(low, clf._index, batched=True))
-        alone = _Text.of(low, clf._index)
+
+    def cases(batched):
+        alone = _Text.of(batched.low, clf._index)
         for name, v in vocabs.items():
-            expected = _plain_matches(v, low)
-            assert v.matches(batched) == expected, (name, text)
-            assert v.matches(alone) == expected, (name, text)
+            expected = _plain_matches(v, batched.low)
+            yield (name, "batched"), v.matches(batched), expected
+            yield (name, "alone"), v.matches(alone), expected
+
+    texts = _texts() + ["The launch is on standby as the SkySat and Cubesat wait", "the space probe probe"]
+    _assert_fast_paths_agree(clf, texts, cases)
 
 
 def test_gate_keys_are_necessary(clf):
@@ -518,18 +537,16 @@ def test_backward_rules_agree_with_forward_search(clf):
 
 def test_payload_fast_path_agrees_with_full_scan(clf):
     """The payload regexes tried only where they can start find what a full scan finds."""
-    from transforms.launches import _finditer_at, _PayloadStarts, _Scan, _Text, _lower
+    from transforms.launches import _finditer_at, _PayloadStarts
 
     extra = ["The Mars Orbiter Mission probe, called MOM, and NASA's Kepler spacecraft ExoMars Trace Gas Orbiter",
              "x(NASA 3D Sat-2 the GSAT-17 satellite; iPhone XR Lander lander) launches the Tiangong-1 module",
              "A B C D E F satellite", "100th Mission satellite", "to-the Kepler-22b space probe probe orbiter"]
-    for text in _texts() + extra:
-        raw = normalize_text(text)
-        if not raw:
-            continue
-        low = _lower(raw)
-        doc = _Text(raw, low, _Scan(low, clf._index, batched=True))
-        for a, b in sentence_spans(raw):
+
+    def cases(doc):
+        if not doc.raw:
+            return
+        for a, b in sentence_spans(doc.raw):
             sentence = doc.cut(a, b)
             starts = _PayloadStarts(sentence, clf._payload_nouns)
             if starts.plain:
@@ -537,7 +554,9 @@ def test_payload_fast_path_agrees_with_full_scan(clf):
             for rx, where in zip(clf._payload_rx, (starts.nouns, starts.names, starts.verbs)):
                 fast = [(m.span(), m.groupdict()) for m in _finditer_at(rx, sentence.raw, where())]
                 full = [(m.span(), m.groupdict()) for m in rx.finditer(sentence.raw)]
-                assert fast == full, (rx.pattern[:40], sentence.raw)
+                yield (rx.pattern[:40], sentence.raw), fast, full
+
+    _assert_fast_paths_agree(clf, _texts() + extra, cases)
 
 
 def test_regex_parser_agrees_with_the_standard_one():
