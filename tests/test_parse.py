@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -183,3 +184,85 @@ def test_every_sample_file_parses_or_is_rejected_for_a_reason():
             rejected += 1
             assert rel == "README.md"  # the corpus notes at the root are the only non-event
     assert parsed == 168 and rejected == 1
+
+
+# The parser's string-operation fast paths must match the single regexes they replace, exactly.
+_ITEM_RE = re.compile(r"^[ \t]*\d+\.[ \t]*\[(.*)\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)[ \t]*(.*?)[ \t]*$", re.M)
+_ENTRY_RE = re.compile(r"^###\s*\[(?P<title>.*)\]\((?P<target>[^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*$")
+_SECTION_RE = re.compile(r"^###[ \t]*([A-Za-z ]+?)[ \t]*:?[ \t]*$", re.M)
+TRICKY_LINES = [
+    "1. [A title](/news/2016/03/14/x.md) _Context: Kabul, War in Afghanistan_",
+    " 12.\t[Brackets [inside] the title](/news/2016/3/4/y.md)\t_2018-01-14 (First version)_ ",
+    "3.[Greedy](a.md) title](b.md) rest",
+    "4. [Parens](http://x.org/a_(b)_c) after",
+    "5. [Blank in target](http://x.org/a b) x](c.md)",
+    "6. [Unicode blank](http://x.org/a\u2003b)",
+    "7. [No close](http://x.org/a",
+    "8. [Tail](x.md)\u00a0",
+    "9. [x](y)_Context:_",
+    "10. [x](y) _",
+    "11. [x](y) note without underscores",
+    "²2. [not a decimal number](x.md)",
+    ". [no number](x.md)",
+    "1. []()",
+]
+
+
+@pytest.mark.parametrize("line", TRICKY_LINES)
+def test_item_and_entry_lines_parse_as_the_full_regexes(line):
+    from transforms.day_list import _entry
+    from transforms.event_file import _item
+
+    m = _ITEM_RE.match(line)
+    assert _item(line) == (m.groups() if m else None)
+    s = "### [" + line.split("[", 1)[-1].strip()
+    m = _ENTRY_RE.match(s)
+    assert _entry(s) == ((m.group("title"), m.group("target")) if m else None)
+
+
+def test_sections_split_as_the_header_regex():
+    from transforms.event_file import _sections
+
+    text = ("###Sources\n1. [a](b)\n### [2016-03-14](x)\n# h\n###   \n### Related :\t\n1. [c](d)\n"
+            "#### Deeper\n ### Indented\n### Changes:\r\n### Changes")
+    head, *rest = _SECTION_RE.split(text)
+    assert _sections(text) == (head, [(name.strip().lower(), body) for name, body in zip(rest[::2], rest[1::2])])
+
+
+def test_memoized_links_are_fresh_objects_positioned_per_file():
+    body = "1. [Hub](/news/2016/03/14/hub.md) _Context: Kabul, War in Afghanistan_\n"
+    a = parse_event_file("### [2016-03-15](x)\n# One\n### Related:\n" + body, "news/2016/03/15/one.md", QUAL)
+    b = parse_event_file("### [2016-03-16](x)\n# Two\n### Related:\n2. [Other](/news/2016/03/1/o.md)\n7" + body[1:],
+                         "news/2016/03/16/two.md", QUAL)
+    assert [r.position for r in b.related] == [1, 2] and b.related[1].title == "Hub"
+    assert a.related[0].context == b.related[1].context == ["Kabul", "War in Afghanistan"]
+    a.related[0].context.append("mutated")
+    assert b.related[1].context == ["Kabul", "War in Afghanistan"]
+    c = parse_event_file("### [2016-03-17](x)\n# Three\n### Related:\n" + body, "news/2016/03/17/three.md", QUAL)
+    assert c.related[0].context == ["Kabul", "War in Afghanistan"]
+
+
+def test_context_memo_follows_the_qualifier_set():
+    raw = "Denpasar, Bali, Indonesia"
+    assert split_context(raw, frozenset({"bali"})) == ["Denpasar, Bali", "Indonesia"]
+    assert split_context(raw, frozenset()) == ["Denpasar", "Bali", "Indonesia"]
+    assert split_context(raw, {"bali"}) == ["Denpasar, Bali", "Indonesia"]  # a plain set works too
+    tags = split_context(raw, frozenset({"bali"}))
+    tags.append("mutated")
+    assert split_context(raw, frozenset({"bali"})) == ["Denpasar, Bali", "Indonesia"]
+
+
+@pytest.mark.parametrize("url", [
+    "https://www.BBC.co.uk/news", "http://x", "https://", "https:///a", "https://user@host/", "https://[::1]:80/",
+    "https://host:8080/a", "https://Ab%Cd/", "https://ex\tample.com/", "https://\u00e9.com/x", "https://\u2100.com/", "ftp://host/",
+])
+def test_source_domain_as_urlsplit(url):
+    from urllib.parse import urlsplit
+
+    from transforms.event_file import _domain
+
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    assert _domain(url) == (host[4:] if host and host.startswith("www.") else host or None)

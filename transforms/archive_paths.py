@@ -41,10 +41,17 @@ def _day(y: str, m: str, d: str) -> dt.date | None:
         return None
 
 
+def _key(y: str, m: str, d: str, slug: str) -> str:
+    """``archive_key`` of digit strings; ASCII ones are re-padded as text (no int round trip)."""
+    if (y + m + d).isascii():
+        return f"{y}/{m if len(m) == 2 else '0' + m}/{d.lstrip('0') or '0'}/{slug}"
+    return archive_key(int(y), int(m), int(d), slug)  # other Unicode digits: int() decides
+
+
 def key_from_path(path: str) -> str | None:
     """Archive key of a path or link target (``/news/2016/03/14/x.md`` -> ``2016/03/14/x``)."""
     p = _dated_parts(path)
-    return archive_key(int(p[0]), int(p[1]), int(p[2]), p[3]) if p else None
+    return _key(*p) if p else None
 
 
 def date_from_path(path: str) -> dt.date | None:
@@ -58,7 +65,7 @@ def key_and_date(path: str) -> tuple[str | None, dt.date | None]:
     p = _dated_parts(path)
     if not p:
         return None, None
-    return archive_key(int(p[0]), int(p[1]), int(p[2]), p[3]), _day(p[0], p[1], p[2])
+    return _key(*p), _day(p[0], p[1], p[2])
 
 
 def slugify(text: str) -> str:

@@ -6,14 +6,15 @@ import re
 from dataclasses import dataclass, field
 
 from transforms.archive_paths import key_from_path
-from transforms.event_file import ParseError
+from transforms.event_file import ParseError, plain_target
 from transforms.tags import split_context
 from transforms.text import clean
 
 _DAY_LINE = re.compile(r"^##\s*\[(\d{4})-(\d{1,2})-(\d{1,2})\]")
-_TOPIC = re.compile(r"^#####\s*(.*?)\s*$")
-_ENTRY = re.compile(r"^###\s*\[(?P<title>.*)\]\((?P<target>[^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*$")
-_CONTEXT = re.compile(r"^_Context:\s*(.*?)_?\s*$")
+# An entry line is `###\s*\[(?P<title>.*)\]\((?P<target>TARGET)\)\s*$`; as in ``event_file._item``, the head is
+# matched, then the `](` positions are tried right to left with the tail (no char-by-char backtracking).
+_ENTRY_HEAD = re.compile(r"###\s*\[")
+_ENTRY_TAIL = re.compile(r"\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)\s*$")
 
 
 @dataclass(slots=True)
@@ -34,6 +35,23 @@ class DayList:
     entries: list[DayEntry]
 
 
+def _entry(s: str) -> tuple[str, str] | None:
+    """(title, target) of an entry line (stripped, no line break in it), or None."""
+    head = _ENTRY_HEAD.match(s)
+    if head is None:
+        return None
+    start, end = head.end(), len(s)
+    while (at := s.rfind("](", start, end)) >= 0:  # the title is greedy: rightmost `](` that fits first
+        close = plain_target(s, at + 2)
+        if close >= 0 and (close + 1 == len(s) or s[close + 1:].isspace()):  # then `\s*$`
+            return s[start:at], s[at + 2:close]
+        tail = _ENTRY_TAIL.match(s, at)
+        if tail:
+            return s[start:at], tail.group(1)
+        end = at + 1
+    return None
+
+
 def parse_day_list(text: str, path: str, qualifiers: frozenset[str] = frozenset()) -> DayList:
     """Entries of a day list in order; an entry's line after the link is its context or a summary."""
     date: dt.date | None = None
@@ -42,33 +60,35 @@ def parse_day_list(text: str, path: str, qualifiers: frozenset[str] = frozenset(
     current: DayEntry | None = None
     for line in text.splitlines():
         s = line.strip()
-        if not s or s.startswith("Formats:"):
+        if not s:
             continue
-        m = _DAY_LINE.match(s)
-        if m:
-            if date is not None:
-                break  # "## [Previous Day...]" or a second day header ends the list
-            try:
-                date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-            except ValueError as exc:
-                raise ParseError("bad_date", f"day header {s!r} is not a real date ({exc})") from None
-            continue
-        if s.startswith("## "):
-            break
-        m = _TOPIC.match(s)
-        if m:
-            topic = clean(m.group(1))
-            continue
-        m = _ENTRY.match(s)
-        if m:
-            current = DayEntry(path, len(entries) + 1, topic, clean(m.group("title")) or "", key_from_path(m.group("target")))
-            entries.append(current)
-            topic = None
+        if s[0] == "#":  # day header, "## " end, "##### topic" or "### [entry](target)"
+            m = _DAY_LINE.match(s) if s[2:3] != "#" else None  # "##" then a blank or '[' (not "###")
+            if m:
+                if date is not None:
+                    break  # "## [Previous Day...]" or a second day header ends the list
+                try:
+                    date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                except ValueError as exc:
+                    raise ParseError("bad_date", f"day header {s!r} is not a real date ({exc})") from None
+                continue
+            if s.startswith("## "):
+                break
+            if s.startswith("#####"):
+                topic = clean(s[5:].strip())
+                continue
+            entry = _entry(s)
+            if entry:
+                current = DayEntry(path, len(entries) + 1, topic, clean(entry[0]) or "", key_from_path(entry[1]))
+                entries.append(current)
+                topic = None
+                continue
+        elif s.startswith("Formats:"):
             continue
         if current is not None and current.summary is None and not current.context:
-            c = _CONTEXT.match(s)
-            if c:
-                current.context = split_context(c.group(1), qualifiers)
+            if s.startswith("_Context:"):  # `_Context:\s*(.*?)_?\s*$` on a stripped line
+                raw = s[9:].lstrip()
+                current.context = split_context(raw[:-1] if raw.endswith("_") else raw, qualifiers)
             else:
                 current.summary = clean(s)
     if date is None:

@@ -16,13 +16,15 @@ from transforms.text import clean
 from transforms.topics import split_topic
 
 _DATE_LINE = re.compile(r"^#{2,3}\s*\[(\d{4})-(\d{1,2})-(\d{1,2})\]")
-_HEADLINE = re.compile(r"^#(?!#)[ \t]*(.*?)\s*$")
-_TOPIC_LINE = re.compile(r"^#####\s*(.*?)\s*$")
 _SECTION_SPLIT = re.compile(r"^###[ \t]*([A-Za-z ]+?)[ \t]*:?[ \t]*$", re.M)
-_ITEMS = re.compile(r"^[ \t]*\d+\.[ \t]*\[(.*)\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)[ \t]*(.*?)[ \t]*$", re.M)
-_CONTEXT = re.compile(r"^_Context:\s*(.*?)_?$")
-_NOTE = re.compile(r"^_(.*?)_?$")
+# A list item line is `[ \t]*\d+\.[ \t]*\[(.*)\]\((TARGET)\)[ \t]*(.*?)[ \t]*$`: title, target, rest.
+# One regex for the whole line backtracks character by character through its greedy `(.*)`, so
+# `_item` matches the head, then tries the `](` positions right to left with the tail (same result).
+_ITEM_HEAD = re.compile(r"[ \t]*\d+\.[ \t]*\[")
+_ITEM_TAIL = re.compile(r"\]\(([^)\s]*(?:\([^)\s]*\)[^)\s]*)*)\)")
 _IMAGE_NAMES = frozenset({"cover image", "image", "photo"})
+# http(s) URL whose host needs none of urlsplit's special cases (urlsplit drops \t \r \n first: checked apart).
+_PLAIN_URL = re.compile(r"https?://([^/?#@\[\]:%\t\r\n]*)(?:[/?#]|\Z)")
 
 
 class ParseError(ValueError):
@@ -83,35 +85,142 @@ class ParsedEvent:
 
 
 def _domain(url: str) -> str | None:
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
+    """Host of a source URL without ``www.``, as ``urlsplit(url).hostname``; None when it has none."""
+    plain = _PLAIN_URL.match(url)
+    if plain and plain.group(1).isascii() and "\t" not in url and "\r" not in url and "\n" not in url:
+        host = plain.group(1).lower()  # what urlsplit yields for an ASCII host without user, port, [ ] or %
+    else:
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return None
     if not host:
         return None
     return host[4:] if host.startswith("www.") else host
 
 
-def _link(position: int, title: str, target: str, rest: str, qualifiers: frozenset[str]) -> Link:
-    context: list[str] = []
+_LinkParts = tuple[str, str, str | None, dt.date | None, tuple[str, ...], str | None]
+# Parsed ``Related``/``Changes`` items: hub events are linked, with the same title and context, from
+# many files. Memoized per qualifier set (context tags depend on it); bounded: emptied when it holds
+# this many distinct items (~1 KB each).
+LINK_MEMO_MAX = 50_000
+_link_memo: tuple[frozenset[str], dict[str, _LinkParts | None]] = (frozenset(), {})
+# Section header lines ("### Related:") by their name, stripped and lower case (None: not a header).
+HEADER_MEMO_MAX = 1_000
+_headers: dict[str, str | None] = {}
+# Non-empty lines of a section body: group 1 is a numbered item from its ". [" on (the number and the
+# blanks before it cannot change how the rest parses, see `_item`), group 2 any other line.
+_ITEM_LINES = re.compile(r"^(?:[ \t]*\d+(\. \[.*)|(.+))", re.M)
+
+
+def plain_target(line: str, at: int) -> int:
+    """End of the link target that starts at ``at`` when it is plain: up to the next ')', without '('
+    or blanks. Then the target pattern ``[^)\\s]*(?:\\([^)\\s]*\\)[^)\\s]*)*\\)`` can only match that way,
+    so no regex is needed; -1 otherwise (let the regex decide).
+    """
+    close = line.find(")", at)
+    if close < 0:
+        return -1
+    target = line[at:close]
+    # isprintable() is False for every whitespace character except ' ' (and for some others: regex).
+    return close if "(" not in target and " " not in target and target.isprintable() else -1
+
+
+def _item(line: str) -> tuple[str, str, str] | None:
+    """(title, target, rest) of a numbered list item line (no newline in it), or None."""
+    head = _ITEM_HEAD.match(line)
+    if head is None:
+        return None
+    start, end = head.end(), len(line)
+    while (at := line.rfind("](", start, end)) >= 0:  # the title is greedy: rightmost `](` that fits first
+        close = plain_target(line, at + 2)
+        if close >= 0:
+            return line[start:at], line[at + 2:close], line[close + 1:].strip(" \t")
+        tail = _ITEM_TAIL.match(line, at)
+        if tail:
+            return line[start:at], tail.group(1), line[tail.end():].strip(" \t")
+        end = at + 1
+    return None
+
+
+def _link_parts(line: str, qualifiers: frozenset[str]) -> _LinkParts | None:
+    """(clean title, target, target key, target date, context tags, note) of a list item line, or None.
+
+    The text after the link is ``_Context: a, b_`` (tags to split) or a note, ``_..._`` or bare.
+    """
+    item = _item(line)
+    if item is None:
+        return None
+    title, target, rest = item
+    context: tuple[str, ...] = ()
     note = None
-    if rest:
-        m = _CONTEXT.match(rest)
-        if m:
-            context = split_context(m.group(1), qualifiers)
-        else:
-            n = _NOTE.match(rest)
-            note = n.group(1).strip() if n else rest
+    if rest.startswith("_Context:"):
+        raw = rest[9:].lstrip()
+        context = tuple(split_context(raw[:-1] if raw.endswith("_") else raw, qualifiers))
+    elif rest.startswith("_"):
+        note = (rest[1:-1] if len(rest) > 1 and rest.endswith("_") else rest[1:]).strip()
+    elif rest:
+        note = rest
     key, date = key_and_date(target)
-    return Link(
-        position=position,
-        title=clean(title) or "",
-        target_path=target,
-        target_key=key,
-        target_date=date,
-        context=context,
-        note=note,
-    )
+    return clean(title) or "", target, key, date, context, note
+
+
+def _links(body: str, qualifiers: frozenset[str], out: list[Link]) -> None:
+    """Append the list items of a ``Related``/``Changes`` section body to ``out``."""
+    global _link_memo
+    known, memo = _link_memo  # one read: other threads may swap the slot, this pair stays consistent
+    if known is not qualifiers:
+        if known != qualifiers or type(qualifiers) is not frozenset:
+            memo = {}  # a mutable set could change under the memo: never kept (below)
+        if type(qualifiers) is frozenset:
+            _link_memo = (qualifiers, memo)  # keep the caller's object: next time an identity check
+    position = len(out)  # a second section of the same kind continues the numbering
+    for item, other in _ITEM_LINES.findall(body):
+        if item:
+            parts = memo.get(item, False)
+            if parts is False:
+                if len(memo) >= LINK_MEMO_MAX:
+                    memo.clear()
+                parts = memo[item] = _link_parts("0" + item, qualifiers)
+        else:
+            parts = _link_parts(other, qualifiers)
+        if parts is not None:
+            title, target, key, date, context, note = parts
+            position += 1
+            out.append(Link(position, title, target, key, date, list(context), note))
+
+
+def _sections(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """``text`` split at its ``### Name:`` lines as ``_SECTION_SPLIT.split``: (head, [(name, body), ...]),
+    names stripped and lower-cased.
+
+    Only lines starting with ``###`` are tried (a regex scan of the whole text costs more than the rest),
+    and the few distinct header lines are memoized.
+    """
+    found: list[tuple[int, int, str]] = []  # (line start, line end, section name)
+    at = text.find("#")  # '#' is rare outside headings; a one-character find is a fast memchr
+    while at >= 0:
+        if not (text.startswith("###", at) and (at == 0 or text[at - 1] == "\n")):
+            at = text.find("#", at + 1)
+            continue
+        end = text.find("\n", at)
+        if end < 0:
+            end = len(text)
+        line = text[at:end]
+        if "[" not in line:  # never in a header: skips the date line without filling the memo
+            name = _headers.get(line, False)
+            if name is False:
+                m = _SECTION_SPLIT.match(line)  # a header match never crosses a line: same as on the text
+                name = m.group(1).strip().lower() if m else None
+                if len(_headers) < HEADER_MEMO_MAX:
+                    _headers[line] = name
+            if name is not None:
+                found.append((at, end, name))
+        at = text.find("#", end)
+    if not found:
+        return text, []
+    ends = [at for at, _, _ in found[1:]] + [len(text)]
+    return text[:found[0][0]], [(name, text[end:stop]) for (_, end, name), stop in zip(found, ends)]
 
 
 def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozenset()) -> ParsedEvent:
@@ -119,16 +228,16 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
 
     ``qualifiers``: place qualifiers for splitting ``_Context:`` tags (see ``transforms.tags``).
     The head (date, topic, headline, summary) is read line by line; the ``###`` sections are split
-    off with one regex and their list items read with another (this is the hot path of a build).
+    off at their header lines and their list items read line by line (this is the hot path of a build).
     """
-    head, *sections = _SECTION_SPLIT.split(text)
+    head, sections = _sections(text)
     generation = "plain"
     date: dt.date | None = None
     topic_line: str | None = None
     headline_raw: str | None = None
     summary_lines: list[str] = []
     for line in head.splitlines():
-        if not line.strip():
+        if not line or line.isspace():
             continue
         if date is None and line.startswith("Formats:"):
             generation = "formats"
@@ -143,31 +252,30 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
                 continue
             if not line.startswith("#"):
                 raise ParseError("no_date", f"expected a '### [YYYY-MM-DD](...)' date line, found {line.strip()[:60]!r}")
-        if headline_raw is None:
-            m = _TOPIC_LINE.match(line)
-            if m:
-                topic_line = m.group(1)
+        if headline_raw is None and line[0] == "#":  # no line breaks in `line`: string ops, no lazy regex
+            if line.startswith("#####"):
+                topic_line = line[5:].strip()
                 continue
-            m = _HEADLINE.match(line)
-            if m:
-                headline_raw = m.group(1)
+            if line[1:2] != "#":
+                headline_raw = line[1:].lstrip(" \t").rstrip()
                 continue
         if headline_raw is not None:
             summary_lines.append(line.strip())
     sources: list[Source] = []
     changes: list[Link] = []
     related: list[Link] = []
-    for name, body in zip(sections[::2], sections[1::2]):
-        section = name.strip().lower()
+    for section, body in sections:
         if section in ("sources", "source"):
-            for m in _ITEMS.finditer(body):
-                title, target = m.group(1), m.group(2)
-                label = clean(title) or ""
-                sources.append(Source(len(sources) + 1, label, target, _domain(target), label.lower() in _IMAGE_NAMES))
-        elif section in ("changes", "related"):
-            out = changes if section == "changes" else related
-            for m in _ITEMS.finditer(body):
-                out.append(_link(len(out) + 1, m.group(1), m.group(2), m.group(3), qualifiers))
+            for numbered, other in _ITEM_LINES.findall(body):
+                item = _item("0" + numbered if numbered else other)
+                if item:
+                    label = clean(item[0]) or ""
+                    target = item[1]
+                    sources.append(Source(len(sources) + 1, label, target, _domain(target), label.lower() in _IMAGE_NAMES))
+        elif section == "related":
+            _links(body, qualifiers, related)
+        elif section == "changes":
+            _links(body, qualifiers, changes)
 
     date_basis = "line"
     path_date = date_from_path(path)
@@ -175,28 +283,15 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
         if path_date is None:
             raise ParseError("no_date", "no '### [YYYY-MM-DD](...)' date line and the path has no YYYY/MM/D folder")
         date, date_basis = path_date, "path"
-    if headline_raw is None or not clean(headline_raw):
+    full = clean(headline_raw) if headline_raw is not None else None
+    if full is None:
         raise ParseError("no_headline", "no '# headline' line after the date line")
 
-    full = clean(headline_raw) or ""
     topic, headline = split_topic(full, clean(topic_line))
     key = key_from_path(path)
     if key is None:
         generation = "seed"
         key = archive_key(date.year, date.month, date.day, slugify(full))
     summary_raw = " ".join(summary_lines) or None
-    return ParsedEvent(
-        path=path,
-        key=key,
-        date=date,
-        date_basis=date_basis,
-        generation=generation,
-        headline_raw=headline_raw,
-        headline=headline,
-        topic=topic,
-        summary_raw=summary_raw,
-        summary=clean(summary_raw),
-        sources=sources,
-        changes=changes,
-        related=related,
-    )
+    return ParsedEvent(path, key, date, date_basis, generation, headline_raw, headline, topic, summary_raw,
+                       clean(summary_raw), sources, changes, related)

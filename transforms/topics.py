@@ -50,11 +50,12 @@ def split_topic(headline: str, topic_line: str | None) -> tuple[str | None, str]
         if stripped:
             rest = stripped
     for _ in range(MAX_LEVELS):
-        m = _COLON.match(rest)
+        # The lazy prefixes try up to 90 lengths each: skip a regex when its separator is not there at all.
+        m = _COLON.match(rest) if ":" in rest else None
         if m and not (m.group("topic")[-1:].isdigit() and rest[m.end():][:1].isdigit()) and len(m.group("topic").split()) <= 10:
             cand = m.group("topic").strip()
         else:
-            m = _PERIOD.match(rest)
+            m = _PERIOD.match(rest) if rest.find(".", 2, 91) >= 0 else None  # its '.' ends a 2..90-char topic
             cand = m.group("topic").strip() if m and _looks_like_topic(m.group("topic")) else None
         if not m or not cand or m.end() >= len(rest):
             break
