@@ -49,7 +49,7 @@ def run(sources: list[str], out: Path, pipelines_dir: Path) -> dict:
 
     from config.settings import get_settings
     from config.vocab import load_qualifiers
-    from pipelines.inputs import discover
+    from pipelines.inputs import discover, input_files
     from transforms.archive_paths import is_day_list
     from transforms.event_file import ParseError, parse_event_file
 
@@ -59,7 +59,7 @@ def run(sources: list[str], out: Path, pipelines_dir: Path) -> dict:
 
     @dlt.resource(name="events", write_disposition="replace")
     def events():
-        for f in discover([Path(s) for s in sources]).files:
+        for f in input_files(discover([Path(s) for s in sources]).files):
             if is_day_list(f.path):
                 skipped["day_list"] += 1
                 continue

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
 
     warehouse: Path = Field(default_factory=_default_warehouse, description="Warehouse directory (Parquet snapshots + DuckDB file).")
     sample_source: Path = Field(default=REPO_ROOT / "sample_corpus", description="Source used by `currents run` without --source.")
-    batch_files: int = Field(default=4000, ge=1, description="Files per parse batch (one Prefect task run per batch).")
+    batch_files: int = Field(default=4000, ge=1, description="Files per parse batch (one Prefect task run per batch of "
+                             "whole months; a month larger than this is one batch).")
     max_file_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Larger input files are rejected as too large.")
     keep_snapshots: int = Field(default=2, ge=1, description="Published snapshots kept on disk (the live one included).")
     parquet_compression: str = Field(default="zstd")
@@ -35,8 +36,12 @@ class Settings(BaseSettings):
     launch_rules: Path = Field(default=CONFIG_DIR / "launch_rules.yaml")
     tag_qualifiers: Path = Field(default=CONFIG_DIR / "tag_qualifiers.txt")
     checks: Path = Field(default=CONFIG_DIR / "checks.yaml")
-    runner: Literal["local", "process", "dask"] = Field(default="local", description="Where parse batches run: local threads, a local process pool, or Dask.")
+    runner: Literal["auto", "local", "process", "dask"] = Field(
+        default="auto", description="Where parse batches run: auto (a process pool of `workers` when a run parses at least "
+        "`pool_min_files` files, else threads), local threads, a local process pool, or Dask.")
     workers: int = Field(default=2, ge=1, description="Workers of the process pool or of the local Dask cluster.")
+    pool_min_files: int = Field(default=20000, ge=0, description="`auto` runner: fewest files to parse that pay for "
+                                "starting worker processes (~3 s each: Python, Prefect and the classifier).")
     dask_address: str | None = Field(default=None, description="Scheduler of an existing Dask cluster (tcp://host:8786); None starts a LocalCluster.")
     report_after_run: bool = Field(default=False, description="Render <warehouse>/report.html at the end of every published run.")
     schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")

@@ -77,7 +77,7 @@ def run(
     wait: Annotated[bool, typer.Option(help="Wait for a running build instead of exiting.")] = False,
     full: Annotated[bool, typer.Option(help="Rebuild everything instead of only what changed.")] = False,
     report: Annotated[Optional[bool], typer.Option("--report/--no-report", help="Also write <warehouse>/report.html (default: CURRENTS_REPORT_AFTER_RUN).")] = None,
-    runner: Annotated[Optional[str], typer.Option(help="local | process | dask (default: CURRENTS_RUNNER, else local).")] = None,
+    runner: Annotated[Optional[str], typer.Option(help="auto | local | process | dask (default: CURRENTS_RUNNER, else auto: a process pool for large runs, threads otherwise).")] = None,
     dask_address: Annotated[Optional[str], typer.Option(help="Dask scheduler (tcp://host:8786) for --runner dask; default: a LocalCluster.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Prefect's flow and task log.")] = False,
@@ -132,6 +132,8 @@ def _print_summary(s: dict) -> None:
         t.add_row("checks", f"{len(s['checks']) - len(failed)} passed, {len(failed)} failed" + "".join(f"\n  {f}" for f in failed))
     t.add_row("snapshot", f"{s['snapshot']}" + ("" if s.get("published") else " (nothing changed: kept)"))
     t.add_row("duration_s", str(s["duration_s"]))
+    if s.get("stage_seconds"):
+        t.add_row("stages (s)", ", ".join(f"{k} {v:g}" for k, v in s["stage_seconds"].items()))
     if s.get("report"):
         t.add_row("report", s["report"])
     if s.get("rejects_by_reason"):

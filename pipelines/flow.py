@@ -5,37 +5,37 @@ flow decides order and batching. One code path serves full and incremental runs:
 incremental run against an empty previous snapshot. The unit of change is a *day folder*: a run
 re-reads every file of each day that has a new, changed or deleted file, and rewrites the month
 partitions holding those days; every other partition is hard-linked from the previous snapshot.
-Work proceeds one year at a time, so memory follows the largest year, not the archive.
+Batches of whole months (~``batch_files`` files each) are parsed, normalized and written by the
+batch itself (``pipelines.batch_build``), so memory follows the batch size, not the archive.
 """
 from __future__ import annotations
 
 import datetime as dt
 import os
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, ContextManager, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import Settings, get_settings
 from config.vocab import load_qualifiers
-from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, read_and_parse
+from pipelines.batch_build import Batch, BuildContext, run_batch, worker_pool
+from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, input_files, read_and_parse
 from transforms.archive_paths import date_from_path
-from transforms.changes import ChangeSet, Known, diff_files, month_unit
-from transforms.dedupe import group_day
-from transforms.normalize import append_row, empty_tables, normalize_groups
-from warehouse.partitions import ensure_nonempty, link_unit, rewrite_unit, units_of
+from transforms.changes import month_unit
+from warehouse.partitions import ensure_nonempty, link_unit, units_of
 from warehouse.checks import CheckResult, ChecksFailed, load_checks, run_checks
 from warehouse.publish import ensure_history_files, publish_views
 from warehouse.schema import SNAPSHOT_TABLES
-from warehouse.store import Warehouse, WarehouseError, new_run_id, to_table
+from warehouse.store import Warehouse, WarehouseError, new_run_id
 
 ProgressHook = Callable[[str, int, int], None]
 _progress: ProgressHook | None = None
@@ -58,11 +58,11 @@ class Plan:
 
     discovery: Discovery
     prev: Path | None
-    changes: ChangeSet
-    files: dict[str, InputFile]
-    known: dict[str, Known]
+    counts: dict[str, int]  # files new / changed / deleted / unchanged
     affected_days: set[dt.date] = field(default_factory=set)
-    dirty_paths: set[str] = field(default_factory=set)  # paths whose old rows go even without a day
+    dirty_undated: set[str] = field(default_factory=set)  # new/changed/deleted paths outside a dated folder
+    undated: dict[str, InputFile] = field(default_factory=dict)  # input files outside a dated folder (seeds)
+    known_day: dict[str, dt.date | None] = field(default_factory=dict)  # the manifest's day of those files
 
 
 @task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -73,28 +73,43 @@ def discover_task(sources: list[Path]) -> Discovery:
     return discover(sources)
 
 
+_STAT = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("day", pa.date32())])
+
+
+def _read_manifest(prev: Path | None) -> pa.Table:
+    """The previous snapshot's manifest (path, size, mtime_ns, day)."""
+    if prev is None or not units_of(prev, "manifest"):
+        return _STAT.empty_table()
+    return pq.read_table(prev / "manifest", columns=list(_STAT.names)).cast(_STAT)
+
+
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(d: Discovery, prev: Path | None) -> Plan:
+    """Compare the listing with the manifest by (size, mtime_ns), column-wise: a file whose stat is
+    unchanged is not read again; each day holding a new, changed or deleted file is rebuilt."""
     d = unbox(d)
-    files = {f.path: f for f in d.files}
-    known: dict[str, Known] = {}
-    if prev is not None:
-        for unit in units_of(prev, "manifest"):
-            t = pq.read_table(prev / "manifest" / f"part-{unit}.parquet", columns=["path", "size", "mtime_ns", "content_hash", "day"])
-            for path, size, mtime, h, day in zip(*(t.column(c).to_pylist() for c in t.column_names)):
-                known[path] = Known(size, mtime, h, day)
-    current = {p: (f.size, f.mtime_ns) for p, f in files.items()}
-    current.update({r[0]: (-1, -1) for r in d.rejects})  # discovery rejects are always re-recorded
-    changes = diff_files(current, known)
-    plan = Plan(d, prev, changes, files, known)
-    for path in changes.new + changes.changed + changes.deleted:
-        old = known.get(path)
-        if old is not None and old.day is not None:
-            plan.affected_days.add(old.day)
-        day = date_from_path(path)
-        if day is not None:
-            plan.affected_days.add(day)
-        plan.dirty_paths.add(path)
+    rejected = pa.table([[r[0] for r in d.rejects], [-1] * len(d.rejects), [-1] * len(d.rejects),
+                         [date_from_path(r[0]) for r in d.rejects]], schema=_STAT)  # discovery rejects: re-recorded
+    cur = pa.concat_tables([d.files.select(_STAT.names).cast(_STAT), rejected])
+    cur = cur.append_column("cur", pa.repeat(True, cur.num_rows))
+    old = _read_manifest(prev)
+    old = old.rename_columns(["path", "size_old", "mtime_old", "day_old"]).append_column("old", pa.repeat(True, old.num_rows))
+    j = cur.join(old, keys="path", join_type="full outer")
+    is_new, is_deleted = pc.is_null(j["old"]), pc.is_null(j["cur"])
+    is_changed = pc.fill_null(pc.or_(pc.not_equal(j["size"], j["size_old"]), pc.not_equal(j["mtime_ns"], j["mtime_old"])), False)
+    dirty = pc.or_(pc.or_(is_new, is_deleted), is_changed)
+    n_new, n_deleted, n_changed = (pc.sum(x).as_py() or 0 for x in (is_new, is_deleted, is_changed))
+    counts = dict(new=n_new, changed=n_changed, deleted=n_deleted, unchanged=cur.num_rows - n_new - n_changed)
+    plan = Plan(d, prev, counts)
+    dj = j.filter(dirty)
+    for col in ("day", "day_old"):
+        plan.affected_days.update(v for v in pc.unique(dj[col]).to_pylist() if v is not None)
+    plan.dirty_undated = set(dj.filter(pc.is_null(dj["day"]))["path"].to_pylist())
+    undated = d.files.filter(pc.is_null(d.files["day"]))
+    plan.undated = {f.path: f for f in input_files(undated)}
+    if plan.undated:
+        u = j.filter(pc.is_in(j["path"], value_set=undated["path"]))
+        plan.known_day = dict(zip(u["path"].to_pylist(), u["day_old"].to_pylist()))
     return plan
 
 
@@ -104,24 +119,11 @@ def parse_seeds_task(files: list[InputFile], max_bytes: int, qualifiers: frozens
     return read_and_parse(unbox(files), max_bytes, unbox(qualifiers))
 
 
-@lru_cache(maxsize=4)
-def _classifier(gazetteer: Path, rules: Path) -> Any:
-    """One classifier per process (worker processes build their own on first use)."""
-    from config.reference import load_classifier
-
-    return load_classifier(gazetteer, rules)
-
-
-@task(name="parse-normalize", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def process_batch_task(files: list[InputFile], extra: ParsedBatch, info: dict[str, InputFile], max_bytes: int,
-                       qualifiers: frozenset[str], gazetteer: Path, rules: Path) -> dict[str, dict[str, list]]:
-    """Parse a batch of whole day folders and normalize it into rows of every table.
-
-    ``extra`` carries what belongs to these days but was read elsewhere (seeds, discovery rejects).
-    """
-    files, extra, info, qualifiers = (unbox(x) for x in (files, extra, info, qualifiers))
-    batch = read_and_parse(files, max_bytes, qualifiers)
-    return build_rows([batch, extra], info, _classifier(gazetteer, rules))
+@task(name="parse-normalize-write", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
+def build_units_task(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
+    """Parse a batch, normalize it and write its month partitions into the staged snapshot (see
+    ``pipelines.batch_build.build_units``), in the run's worker pool when it has one."""
+    return run_batch(unbox(batch), unbox(ctx))
 
 
 class Box:
@@ -140,83 +142,6 @@ class Box:
 
 def unbox(x: Any) -> Any:
     return x.value if isinstance(x, Box) else x
-
-
-def build_rows(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
-    """Group each day's files into events and build the rows of every table (and the manifest)."""
-    events_by_day: dict[dt.date, list] = defaultdict(list)
-    entries_by_day: dict[dt.date, list] = defaultdict(list)
-    meta: dict[str, tuple[str, int]] = {}
-    tables = empty_tables()
-
-    def manifest(day: dt.date | None, path: str, kind: str) -> None:
-        f = files.get(path)
-        h, _size = meta.get(path, (None, None))
-        append_row(tables["manifest"], day=day, path=path, root=f.root if f else None, size=f.size if f else -1,
-                   mtime_ns=f.mtime_ns if f else -1, content_hash=h, kind=kind)
-
-    for b in batches:
-        meta.update(b.meta)
-    for b in batches:
-        for e in b.events:
-            day = date_from_path(e.path) or e.date
-            events_by_day[day].append(e)
-            manifest(day, e.path, "event")
-        for d in b.day_lists:
-            day = date_from_path(d.path) or d.date
-            entries_by_day[day].extend(d.entries)
-            h, size = meta.get(d.path, (None, None))
-            append_row(tables["day_lists"], day=day, path=d.path, date=d.date, year=d.date.year, entries=len(d.entries),
-                       content_hash=h, size=size)
-            manifest(day, d.path, "day_list")
-        for path, reason, detail in b.rejects:
-            day = date_from_path(path)
-            h, size = meta.get(path, (None, None))
-            append_row(tables["rejects"], day=day, path=path, reason=reason, detail=detail, content_hash=h, size=size)
-            manifest(day, path, "reject")
-    for day in sorted(events_by_day):
-        normalize_groups(day, group_day(events_by_day[day], entries_by_day.get(day, [])), meta, classifier, tables)
-    return tables
-
-
-def merge_rows(parts: list[dict[str, dict[str, list]]]) -> dict[str, dict[str, list]]:
-    """Concatenate the row tables of several batches."""
-    out = empty_tables()
-    for part in parts:
-        for name, cols in part.items():
-            for col, values in cols.items():
-                out[name][col].extend(values)
-    return out
-
-
-def day_batches(files: list[InputFile], day_of: Callable[[InputFile], dt.date], size: int) -> list[list[InputFile]]:
-    """Batches of about ``size`` files that never split a day folder (duplicates live within a day)."""
-    by_day: dict[dt.date, list[InputFile]] = defaultdict(list)
-    for f in files:
-        by_day[day_of(f)].append(f)
-    batches: list[list[InputFile]] = [[]]
-    for day in sorted(by_day):
-        if batches[-1] and len(batches[-1]) + len(by_day[day]) > size:
-            batches.append([])
-        batches[-1].extend(by_day[day])
-    return [b for b in batches if b]
-
-
-@task(name="write-units", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def write_units_task(prev: Path | None, staging: Path, tables: dict[str, dict[str, list]], drop_days: set[dt.date],
-                     drop_paths: set[str], units: set[str], compression: str) -> Counter:
-    """Rewrite ``units`` of every table: previous rows of the replaced days/paths out, new rows in."""
-    tables, drop_days, drop_paths = unbox(tables), unbox(drop_days), unbox(drop_paths)
-    written: Counter = Counter()
-    for name in SNAPSHOT_TABLES:
-        t = to_table(name, tables[name])
-        by_unit = defaultdict(list)
-        for i, day in enumerate(t.column("day").to_pylist()):
-            by_unit[month_unit(day)].append(i)
-        for unit in units | set(by_unit):
-            new = t.take(pa.array(by_unit[unit], pa.int64())) if unit in by_unit else None
-            written[name] += rewrite_unit(prev, staging, name, unit, drop_days, drop_paths, new, compression)
-    return written
 
 
 @task(name="check", cache_policy=NO_CACHE)
@@ -306,26 +231,6 @@ def build_warehouse(sources: list[str] | None = None, warehouse: str | None = No
     return summary
 
 
-def _extra_paths(x: ParsedBatch) -> list[str]:
-    return [e.path for e in x.events] + [d.path for d in x.day_lists] + [r[0] for r in x.rejects]
-
-
-def _extras_for(batches: list[list[InputFile]], day_of: dict[str, dt.date], extras: dict[dt.date, ParsedBatch]) -> list[ParsedBatch]:
-    """The extras of each batch (by the days it holds); days with extras only get batches of their own."""
-    index = {day_of[f.path]: i for i, b in enumerate(batches) for f in b}
-    out = [ParsedBatch() for _ in batches]
-    for day, x in sorted(extras.items()):
-        i = index.get(day)
-        if i is None:
-            out.append(ParsedBatch())
-            i = len(out) - 1
-        out[i].events.extend(x.events)
-        out[i].day_lists.extend(x.day_lists)
-        out[i].rejects.extend(x.rejects)
-        out[i].meta.update(x.meta)
-    return out
-
-
 @contextmanager
 def _api_url_for_workers() -> Iterator[None]:
     """Let worker processes (process pool, local Dask) report to this run's API instead of each
@@ -343,20 +248,37 @@ def _api_url_for_workers() -> Iterator[None]:
         os.environ.pop("PREFECT_API_URL", None)
 
 
+class Stopwatch:
+    """Seconds spent per stage of a run (``stage_seconds`` in the summary: where a slow run's time went)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.seconds[stage] = round(self.seconds.get(stage, 0.0) + now - self._t, 3)
+        self._t = now
+
+
 def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
+    sw = Stopwatch()
     d = discover_task(src)
+    sw.lap("discover")
     prev_name = None if full else wh.current()
     prev = wh.snapshots / prev_name if prev_name else None
     plan = plan_task(Box(d), prev)
-    ch = plan.changes
+    sw.lap("plan")
+    c = plan.counts
     log.info("%d files: %d new, %d changed, %d deleted, %d unchanged; %d days to rebuild",
-             len(ch.new) + len(ch.changed) + len(ch.unchanged), len(ch.new), len(ch.changed), len(ch.deleted),
-             len(ch.unchanged), len(plan.affected_days))
-    counts = dict(mode="full" if prev is None else "incremental", files_seen=len(d.files) + len(d.rejects), files_new=len(ch.new), files_changed=len(ch.changed),
-                  files_deleted=len(ch.deleted), files_unchanged=len(ch.unchanged), ignored_files=dict(d.ignored))
-    if ch.empty and prev is not None:
+             c["new"] + c["changed"] + c["unchanged"], c["new"], c["changed"], c["deleted"], c["unchanged"],
+             len(plan.affected_days))
+    counts = dict(mode="full" if prev is None else "incremental", files_seen=d.files.num_rows + len(d.rejects),
+                  files_new=c["new"], files_changed=c["changed"], files_deleted=c["deleted"], files_unchanged=c["unchanged"],
+                  ignored_files=dict(d.ignored))
+    if not (c["new"] or c["changed"] or c["deleted"]) and prev is not None:
         return {**counts, **_snapshot_stats(prev), "snapshot": prev_name, "published": False, "events_added": 0,
-                "events_updated": 0, "events_removed": 0}
+                "events_updated": 0, "events_removed": 0, "stage_seconds": sw.seconds}
 
     qualifiers = load_qualifiers(settings.tag_qualifiers)
     staging = wh.staging_dir(run_id)
@@ -364,105 +286,112 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
         staging.mkdir(parents=True)
     except OSError as exc:
         raise WarehouseError(f"cannot create a snapshot in {wh.snapshots}: {exc.strerror or exc}") from None
-    old_events = _events_of_days(prev, plan.affected_days)
 
     # Undated files (seeds) that are new or changed are parsed first: only then is their day known.
-    dirty = set(ch.new) | set(ch.changed)
-    undated_dirty = [plan.files[p] for p in sorted(dirty) if p in plan.files and date_from_path(p) is None]
-    seeds = parse_seeds_task(Box(undated_dirty), settings.max_file_bytes, Box(qualifiers)) if undated_dirty else ParsedBatch()
+    seed_files = [plan.undated[p] for p in sorted(plan.dirty_undated) if p in plan.undated]
+    seeds = parse_seeds_task(Box(seed_files), settings.max_file_bytes, Box(qualifiers)) if seed_files else ParsedBatch()
     plan.affected_days.update(e.date for e in seeds.events)
     plan.affected_days.update(dl.date for dl in seeds.day_lists)
 
-    # Every file of an affected day is re-read (unchanged seeds of those days included).
-    day_of: dict[str, dt.date] = {}
-    for path in plan.files:
-        day = date_from_path(path)
-        if day is None:
-            k = plan.known.get(path)
-            if path in dirty or k is None or k.day is None:
-                continue
-            day = k.day
-        if day in plan.affected_days:
-            day_of[path] = day
-    # What belongs to a day but is not read by its batch: parsed seeds and discovery rejects.
-    extras: dict[dt.date | None, ParsedBatch] = defaultdict(ParsedBatch)
-    for e in seeds.events:
-        extras[e.date].events.append(e)
-        extras[e.date].meta[e.path] = seeds.meta[e.path]
-    for dl in seeds.day_lists:
-        extras[dl.date].day_lists.append(dl)
-        extras[dl.date].meta[dl.path] = seeds.meta[dl.path]
-    for path, reason, detail in seeds.rejects:
-        extras[None].rejects.append((path, reason, detail))
-        if path in seeds.meta:
-            extras[None].meta[path] = seeds.meta[path]
-    for path, reason, detail in d.rejects:  # rejected at discovery (symlinks...): only where rebuilt
-        day = date_from_path(path)
-        if path in plan.dirty_paths or day in plan.affected_days:
-            extras[day].rejects.append((path, reason, detail))
-    dirty_units = {month_unit(day) for day in plan.affected_days} | {"undated"}
-    by_year: dict[int, list[InputFile]] = defaultdict(list)
-    for path, day in day_of.items():
-        by_year[day.year].append(plan.files[path])
-    years = sorted(set(by_year) | {day.year for day in plan.affected_days})
-
-    total, done = len(day_of) + len(undated_dirty), len(undated_dirty)
+    batches = _batches(plan, seeds, settings.batch_files)
+    ctx = BuildContext(prev, staging, plan.affected_days if prev else set(), plan.dirty_undated if prev else set(),
+                       settings.max_file_bytes, qualifiers, settings.gazetteer, settings.launch_rules, settings.parquet_compression)
+    total = sum(len(b.files) for b in batches) + len(seed_files)
+    done = len(seed_files)
     _report("parse", done, total)
-    args = (unmapped(settings.max_file_bytes), unmapped(Box(qualifiers)), unmapped(settings.gazetteer), unmapped(settings.launch_rules))
-    # Large arguments travel in a Box (see there).
-    for year in [None] + years:
-        if year is None:
-            batches, batch_extras = [[]], [extras.get(None, ParsedBatch())]
-        else:
-            batches = day_batches(by_year.get(year, []), lambda f: day_of[f.path], settings.batch_files)
-            batch_extras = _extras_for(batches, day_of, {k: v for k, v in extras.items() if k is not None and k.year == year})
-            batches += [[]] * (len(batch_extras) - len(batches))
-        infos = [{f.path: f for f in b} | {p: plan.files[p] for p in _extra_paths(ex) if p in plan.files}
-                 for b, ex in zip(batches, batch_extras)]
-        futures = process_batch_task.map([Box(b) for b in batches], [Box(x) for x in batch_extras], [Box(i) for i in infos], *args)
-        parts = []
-        for f, b in zip(futures, batches):
-            parts.append(f.result())
-            done += len(b)
+    sw.lap("plan")
+    results = []
+    with _worker_pool(settings, total):
+        futures = [build_units_task.submit(Box(b), Box(ctx)) for b in batches]  # large arguments travel in a Box
+        for fut in futures:
+            results.append(fut.result())
+            done += results[-1]["files"]
             _report("parse", done, total)
-        units = {u for u in dirty_units if (u == "undated") == (year is None) and (year is None or u.startswith(f"{year:04d}-"))}
-        write_units_task(prev, staging, Box(merge_rows(parts)), Box(plan.affected_days), Box(plan.dirty_paths), units,
-                         settings.parquet_compression)
+    sw.lap("parse")
+    written_units = {u for b in batches for u in b.units}
     if prev is not None:
         for name in SNAPSHOT_TABLES:
-            for unit in units_of(prev, name) - dirty_units:
+            for unit in units_of(prev, name) - written_units:
                 link_unit(prev, staging, name, unit)
     for name in SNAPSHOT_TABLES:
         ensure_nonempty(staging, name, settings.parquet_compression)
-    new_events = _events_of_days(staging, plan.affected_days)
-    results = check_task(wh, run_id, staging, prev, settings.checks)
+    sw.lap("link")
+    checked = check_task(wh, run_id, staging, prev, settings.checks)
+    sw.lap("checks")
     _report("publish", 0, 1)
     removed = publish_task(wh, run_id, settings.keep_snapshots)
     _report("publish", 1, 1)
     stats = _snapshot_stats(wh.snapshots / run_id)
+    sw.lap("publish")
     summary = {
         **counts, **stats, "snapshot": run_id, "published": True, "snapshots_removed": removed,
-        "events_added": len(new_events.keys() - old_events.keys()),
-        "events_removed": len(old_events.keys() - new_events.keys()),
-        "events_updated": sum(1 for k in new_events.keys() & old_events.keys() if new_events[k] != old_events[k]),
-        "checks": {r.check_name: r.status for r in results},
-        "checks_failed": [f"{r.check_name} ({r.severity}): {r.detail}" for r in results if r.status == "fail"],
+        **{k: sum(r[k] for r in results) for k in ("events_added", "events_removed", "events_updated")},
+        "checks": {r.check_name: r.status for r in checked},
+        "checks_failed": [f"{r.check_name} ({r.severity}): {r.detail}" for r in checked if r.status == "fail"],
     }
-    artifacts_task(wh, summary, results)
+    artifacts_task(wh, summary, checked)
+    sw.lap("artifacts")
+    summary["stage_seconds"] = sw.seconds
     return summary
 
 
-def _events_of_days(snapshot: Path | None, days: set[dt.date]) -> dict[str, tuple]:
-    """event_id -> row of the events (of ``days``) in a snapshot, for added/updated/removed counts."""
-    if snapshot is None or not days:
-        return {}
-    out: dict[str, tuple] = {}
-    for unit in {month_unit(d) for d in days} & units_of(snapshot, "events"):
-        t = pq.read_table(snapshot / "events" / f"part-{unit}.parquet")
-        for row in t.to_pylist():
-            if row["day"] in days:
-                out[row["event_id"]] = tuple(row.values())
+def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[Batch]:
+    """Batches of whole months (a batch owns its partitions) holding about ``size`` files to read: every
+    file of each rebuilt day, plus what those days get from elsewhere (parsed seeds, discovery rejects).
+
+    Every month with a rebuilt day is in exactly one batch, even with nothing to read (its old rows
+    still have to go); so is ``undated``.
+    """
+    files = plan.discovery.files
+    days = pa.array(sorted(plan.affected_days), pa.date32())
+    read = files.filter(pc.fill_null(pc.is_in(files["day"], value_set=days), False)) if plan.prev else files
+    read = read.filter(pc.is_valid(read["day"]))
+    by_unit: dict[str, list[InputFile]] = defaultdict(list)
+    for f, day in zip(input_files(read), read["day"].to_pylist()):
+        by_unit[month_unit(day)].append(f)
+    for path, f in plan.undated.items():  # unchanged seeds of rebuilt days are read again with their day
+        day = plan.known_day.get(path)
+        if path not in plan.dirty_undated and day in plan.affected_days:
+            by_unit[month_unit(day)].append(f)
+    extras: dict[str, ParsedBatch] = defaultdict(ParsedBatch)
+    for e in seeds.events:
+        extras[month_unit(e.date)].events.append(e)
+    for dl in seeds.day_lists:
+        extras[month_unit(dl.date)].day_lists.append(dl)
+    for r in seeds.rejects:
+        extras["undated"].rejects.append(r)
+    for x in extras.values():
+        x.meta.update({p: seeds.meta[p] for p in [e.path for e in x.events] + [dl.path for dl in x.day_lists]
+                       + [r[0] for r in x.rejects] if p in seeds.meta})
+    for r in plan.discovery.rejects:  # rejected at discovery (symlinks...): recorded where rebuilt
+        day = date_from_path(r[0])
+        if day in plan.affected_days or (day is None and (plan.prev is None or r[0] in plan.dirty_undated)):
+            extras[month_unit(day)].rejects.append(r)
+    units = sorted(set(by_unit) | set(extras) | {month_unit(day) for day in plan.affected_days} | {"undated"})
+    out: list[Batch] = []
+    for unit in units:
+        if not out or len(out[-1].files) + len(by_unit.get(unit, ())) > size and out[-1].files:
+            out.append(Batch([], [], ParsedBatch(), {}))
+        b = out[-1]
+        b.units.append(unit)
+        b.files.extend(by_unit.get(unit, ()))
+        x = extras.get(unit)
+        if x is not None:
+            b.extra.events.extend(x.events)
+            b.extra.day_lists.extend(x.day_lists)
+            b.extra.rejects.extend(x.rejects)
+            b.extra.meta.update(x.meta)
+    for b in out:
+        b.info = {f.path: f for f in b.files} | {p: plan.undated[p] for p in b.extra.meta if p in plan.undated}
     return out
+
+
+def _worker_pool(settings: Settings, n_files: int) -> ContextManager[Any]:
+    """Runner ``auto``: a pool of ``workers`` processes for a parse of at least ``pool_min_files`` files,
+    so every core parses; otherwise batches run on the flow's threads (or its process/Dask runner)."""
+    if settings.runner == "auto" and settings.workers > 1 and n_files >= settings.pool_min_files:
+        return worker_pool(settings.workers, settings.gazetteer, settings.launch_rules)
+    return nullcontext()
 
 
 def _snapshot_stats(snapshot: Path) -> dict:

@@ -7,10 +7,11 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 
 def make_task_runner(kind: str, workers: int, dask_address: str | None = None) -> Any:
-    """``local``: threads in this process; ``process``: a pool of ``workers`` processes (uses every
+    """``auto`` and ``local``: threads in this process (``auto`` runs large parses in a process pool
+    of its own, see ``pipelines.flow``); ``process``: a pool of ``workers`` processes (uses every
     core); ``dask``: prefect-dask on the cluster at ``dask_address``, or a LocalCluster of
     ``workers`` single-threaded worker processes when no address is given."""
-    if kind == "local":
+    if kind in ("auto", "local"):
         return ThreadPoolTaskRunner(max_workers=workers)
     if kind == "process":
         return ProcessPoolTaskRunner(max_workers=workers)
@@ -21,7 +22,7 @@ def make_task_runner(kind: str, workers: int, dask_address: str | None = None) -
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers, "threads_per_worker": 1, "processes": True,
                                               "dashboard_address": None})
-    raise ValueError(f"unknown runner {kind!r}: use local, process or dask")
+    raise ValueError(f"unknown runner {kind!r}: use auto, local, process or dask")
 
 
 def configured_build(kind: str | None = None, workers: int | None = None, dask_address: str | None = None):

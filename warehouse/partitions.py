@@ -27,13 +27,15 @@ def units_of(snapshot: Path | None, table: str) -> set[str]:
 
 
 def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_days: set[dt.date],
-                 drop_paths: set[str], new: pa.Table | None, compression: str) -> int:
+                 drop_paths: set[str], new: pa.Table | None, compression: str) -> tuple[int, pa.Table | None]:
     """Write ``table``'s ``unit`` into ``staging``: previous rows minus replaced days/paths, plus ``new``.
 
-    Returns the number of rows written (no file is written for zero rows).
+    Returns the number of rows written (no file is written for zero rows) and the previous partition
+    (None when there was none).
     """
     parts: list[pa.Table] = []
     old_file = part_path(prev, table, unit) if prev else None
+    old = None
     if old_file is not None and old_file.exists():
         old = pq.read_table(old_file)
         keep = pc.invert(pc.fill_null(pc.is_in(old["day"], value_set=pa.array(sorted(drop_days), pa.date32())), False))
@@ -43,13 +45,13 @@ def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_d
     if new is not None and new.num_rows:
         parts.append(new)
     if not parts:
-        return 0
+        return 0, old
     t = pa.concat_tables(parts).cast(SCHEMAS[table])
     if not t.num_rows:
-        return 0
+        return 0, old
     t = t.sort_by([("day", "ascending")])
     write_parquet(t, part_path(staging, table, unit), compression)
-    return t.num_rows
+    return t.num_rows, old
 
 
 def link_unit(prev: Path, staging: Path, table: str, unit: str) -> None:

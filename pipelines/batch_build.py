@@ -1,0 +1,170 @@
+"""Building one batch of month partitions: read, parse, normalize, write. No Prefect here.
+
+``pipelines.flow`` wraps ``build_units`` in a Prefect task. For large runs it hands the work to a pool
+of worker processes (``worker_pool``) that import only this module and what it needs (transforms,
+pyarrow, the classifier): they start in about a second, where a Prefect process-pool worker needs
+several. Each batch owns whole month partitions, so workers write their own Parquet files and only
+counts travel back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from config.reference import cached_classifier
+from pipelines.inputs import InputFile, ParsedBatch, read_and_parse
+from transforms.archive_paths import date_from_path
+from transforms.dedupe import group_day
+from transforms.normalize import append_row, empty_tables, normalize_groups
+from warehouse.partitions import rewrite_unit
+from warehouse.schema import SCHEMAS, SNAPSHOT_TABLES
+from warehouse.store import to_table
+
+
+@dataclass
+class BuildContext:
+    """What every batch of a run shares: where to read the previous rows from and write the new ones,
+    which previous rows to replace, and the parsing configuration."""
+
+    prev: Path | None
+    staging: Path
+    drop_days: set[dt.date]  # days rebuilt by this run: their previous rows go
+    drop_paths: set[str]  # undated paths that changed: their previous rows go wherever they are
+    max_bytes: int
+    qualifiers: frozenset[str]
+    gazetteer: Path
+    rules: Path
+    compression: str
+
+
+@dataclass
+class Batch:
+    """Whole month partitions (``units``) to rewrite, the files of their rebuilt days to read, and what
+    belongs to those days but was read elsewhere (``extra``: parsed seeds, discovery rejects)."""
+
+    units: list[str]
+    files: list[InputFile]
+    extra: ParsedBatch
+    info: dict[str, InputFile]  # listing entry of every path in files and extra
+
+
+def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
+    """Parse a batch, normalize it into rows of every table and write its month partitions into the
+    staged snapshot (previous rows of the rebuilt days out, new rows in).
+
+    Returns rows written per table, files read, and events added / removed / updated in the rebuilt days.
+    """
+    parsed = read_and_parse(batch.files, ctx.max_bytes, ctx.qualifiers)
+    rows = build_rows([parsed, batch.extra], batch.info, cached_classifier(ctx.gazetteer, ctx.rules))
+    written: Counter = Counter()
+    events_before: list[pa.Table] = []
+    events_after: list[pa.Table] = []
+    for name in SNAPSHOT_TABLES:
+        t = to_table(name, rows[name])
+        months = pc.strftime(pc.cast(t["day"], pa.timestamp("s")), format="%Y-%m")
+        for unit in batch.units:
+            new = t.filter(pc.is_null(t["day"]) if unit == "undated" else pc.fill_null(pc.equal(months, unit), False))
+            n, old = rewrite_unit(ctx.prev, ctx.staging, name, unit, ctx.drop_days, ctx.drop_paths, new, ctx.compression)
+            written[name] += n
+            if name == "events":
+                events_after.append(new)
+                if old is not None:
+                    events_before.append(old)
+    return {"written": written, "files": len(batch.files), **_event_changes(events_before, events_after, ctx.drop_days)}
+
+
+def _event_changes(before: list[pa.Table], after: list[pa.Table], days: set[dt.date]) -> dict[str, int]:
+    """Events added, removed and updated (any column differs) in ``days``, by event_id."""
+    def rows(parts: list[pa.Table]) -> dict[str, tuple]:
+        if not parts:
+            return {}
+        t = pa.concat_tables([p.cast(SCHEMAS["events"]) for p in parts])
+        t = t.filter(pc.fill_null(pc.is_in(t["day"], value_set=pa.array(sorted(days), pa.date32())), False)) if days else t
+        return {r["event_id"]: tuple(r.values()) for r in t.to_pylist()}
+
+    if not before:  # nothing was there: every event is new (no need to look at the rows)
+        return {"events_added": sum(p.num_rows for p in after), "events_removed": 0, "events_updated": 0}
+    old, new = rows(before), rows(after)
+    return {"events_added": len(new.keys() - old.keys()), "events_removed": len(old.keys() - new.keys()),
+            "events_updated": sum(1 for k in new.keys() & old.keys() if new[k] != old[k])}
+
+
+def build_rows(batches: list[ParsedBatch], files: dict[str, InputFile], classifier: Any) -> dict[str, dict[str, list]]:
+    """Group each day's files into events and build the rows of every table (and the manifest)."""
+    events_by_day: dict[dt.date, list] = defaultdict(list)
+    entries_by_day: dict[dt.date, list] = defaultdict(list)
+    meta: dict[str, tuple[str, int]] = {}
+    tables = empty_tables()
+
+    def manifest(day: dt.date | None, path: str, kind: str) -> None:
+        f = files.get(path)
+        h, _size = meta.get(path, (None, None))
+        append_row(tables["manifest"], day=day, path=path, root=f.root if f else None, size=f.size if f else -1,
+                   mtime_ns=f.mtime_ns if f else -1, content_hash=h, kind=kind)
+
+    for b in batches:
+        meta.update(b.meta)
+    for b in batches:
+        for e in b.events:
+            day = date_from_path(e.path) or e.date
+            events_by_day[day].append(e)
+            manifest(day, e.path, "event")
+        for d in b.day_lists:
+            day = date_from_path(d.path) or d.date
+            entries_by_day[day].extend(d.entries)
+            h, size = meta.get(d.path, (None, None))
+            append_row(tables["day_lists"], day=day, path=d.path, date=d.date, year=d.date.year, entries=len(d.entries),
+                       content_hash=h, size=size)
+            manifest(day, d.path, "day_list")
+        for path, reason, detail in b.rejects:
+            day = date_from_path(path)
+            h, size = meta.get(path, (None, None))
+            append_row(tables["rejects"], day=day, path=path, reason=reason, detail=detail, content_hash=h, size=size)
+            manifest(day, path, "reject")
+    for day in sorted(events_by_day):
+        normalize_groups(day, group_day(events_by_day[day], entries_by_day.get(day, [])), meta, classifier, tables)
+    return tables
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _warm(gazetteer: Path, rules: Path) -> None:
+    """Worker initializer: build the classifier once, before the first batch arrives."""
+    cached_classifier(gazetteer, rules)
+
+
+@contextmanager
+def worker_pool(workers: int, gazetteer: Path, rules: Path) -> Iterator[ProcessPoolExecutor]:
+    """Run ``run_batch`` calls of this process in ``workers`` worker processes while the block lasts.
+
+    Workers are spawned (not forked: the flow's process runs Prefect's threads) and started at once,
+    so their start-up overlaps the flow's own work until the first batch is submitted.
+    """
+    global _pool
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_warm, initargs=(gazetteer, rules)) as pool:
+        for _ in range(workers):
+            pool.submit(int)
+        _pool = pool
+        try:
+            yield pool
+        finally:
+            _pool = None
+
+
+def run_batch(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
+    """``build_units`` in the active worker pool, else in this process."""
+    pool = _pool
+    if pool is None:
+        return build_units(batch, ctx)
+    return pool.submit(build_units, batch, ctx).result()
