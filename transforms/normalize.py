@@ -49,19 +49,26 @@ def normalize_groups(
     incremental run can replace exactly that day. ``file_meta`` maps a path to ``(content_hash, size)``.
     """
     out = out if out is not None else empty_tables()
+    files_t, sources_t, relations_t, tags_t = out["event_files"], out["sources"], out["relations"], out["tags"]
     for g in groups:
         ev = g.canonical
         event_id = event_id_for(min(f.key for f in g.files))
         year = ev.date.year
-        for i, f in enumerate(g.files):
-            h, size = file_meta.get(f.path, (None, None))
-            append_row(out["event_files"], day=day, path=f.path, event_id=event_id, role="canonical" if i == 0 else "duplicate",
-                    key=f.key, year=year, content_hash=h, size=size)
+        # Many-row tables are filled a column at a time (one ``extend`` per column and event).
+        n = len(g.files)
+        meta = [file_meta.get(f.path, (None, None)) for f in g.files]
+        _repeat(files_t, n, day=day, event_id=event_id, year=year)
+        files_t["path"].extend(f.path for f in g.files)
+        files_t["role"].extend(["canonical"] + ["duplicate"] * (n - 1))
+        files_t["key"].extend(f.key for f in g.files)
+        files_t["content_hash"].extend(m[0] for m in meta)
+        files_t["size"].extend(m[1] for m in meta)
         topic = ev.topic or next((e.topic for e in g.entries if e.topic), None)
         summary = ev.summary or next((e.summary for e in g.entries if e.summary), None)
-        for s in ev.sources:
-            append_row(out["sources"], day=day, event_id=event_id, year=year, position=s.position, name=s.name, url=s.url,
-                    domain=s.domain, is_image=s.is_image)
+        if ev.sources:
+            _repeat(sources_t, len(ev.sources), day=day, event_id=event_id, year=year)
+            for col in ("position", "name", "url", "domain", "is_image"):
+                sources_t[col].extend([getattr(x, col) for x in ev.sources])
         own_tags: dict[str, str] = {}
         for entry in sorted(g.entries, key=lambda e: e.source_path):
             for t in entry.context:
@@ -70,12 +77,18 @@ def normalize_groups(
         for r in ev.related:
             for t in r.context:
                 related_tags.setdefault(t, ev.path)
-            append_row(out["relations"], day=day, event_id=event_id, year=year, position=r.position, title=r.title,
-                    target_path=r.target_path, target_key=r.target_key, target_date=r.target_date, context=r.context)
-        for tag, origin_path in own_tags.items():
-            append_row(out["tags"], day=day, event_id=event_id, year=year, tag=tag, origin="day_list", origin_path=origin_path)
-        for tag, origin_path in related_tags.items():
-            append_row(out["tags"], day=day, event_id=event_id, year=year, tag=tag, origin="related", origin_path=origin_path)
+        if ev.related:
+            _repeat(relations_t, len(ev.related), day=day, event_id=event_id, year=year)
+            for col in ("position", "title", "target_path", "target_key", "target_date", "context"):
+                relations_t[col].extend([getattr(x, col) for x in ev.related])
+        n_tags = len(own_tags) + len(related_tags)
+        if n_tags:
+            _repeat(tags_t, n_tags, day=day, event_id=event_id, year=year)
+            tags_t["tag"].extend(own_tags)
+            tags_t["tag"].extend(related_tags)
+            tags_t["origin"].extend(["day_list"] * len(own_tags) + ["related"] * len(related_tags))
+            tags_t["origin_path"].extend(own_tags.values())
+            tags_t["origin_path"].extend(related_tags.values())
         facts = classifier.classify(headline=ev.headline, summary=summary, topic=topic, tags=list(own_tags),
                                     related_contexts=list(related_tags), date=ev.date)
         append_row(out["events"], day=day, event_id=event_id, date=ev.date, year=year, headline=ev.headline,
@@ -87,3 +100,9 @@ def normalize_groups(
                     country=facts.country, site_basis=facts.site_basis, vehicle=facts.vehicle,
                     outcome=facts.outcome, crewed=facts.crewed, payload=facts.payload)
     return out
+
+
+def _repeat(table: dict[str, list], n: int, **values: Any) -> None:
+    """Append ``n`` copies of each of ``values`` to its column."""
+    for col, v in values.items():
+        table[col].extend([v] * n)
