@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from config.reference import cached_classifier
-from pipelines.inputs import InputFile, ParsedBatch, read_and_parse
+from pipelines.inputs import InputFile, ParsedBatch, input_files, read_and_parse
 from transforms.archive_paths import date_from_path
 from transforms.dedupe import group_day
 from transforms.normalize import append_row, empty_tables, normalize_groups
@@ -48,23 +49,28 @@ class BuildContext:
 
 @dataclass
 class Batch:
-    """Whole month partitions (``units``) to rewrite, the files of their rebuilt days to read, and what
-    belongs to those days but was read elsewhere (``extra``: parsed seeds, discovery rejects)."""
+    """Whole month partitions (``units``) to rewrite, the files of their rebuilt days to read (listing
+    rows, see ``pipelines.inputs.LISTING_SCHEMA``), and what belongs to those days but was read
+    elsewhere (``extra``: parsed seeds, discovery rejects; ``extra_info``: listing entries of those)."""
 
     units: list[str]
-    files: list[InputFile]
+    files: pa.Table
     extra: ParsedBatch
-    info: dict[str, InputFile]  # listing entry of every path in files and extra
+    extra_info: dict[str, InputFile]
 
 
 def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     """Parse a batch, normalize it into rows of every table and write its month partitions into the
     staged snapshot (previous rows of the rebuilt days out, new rows in).
 
-    Returns rows written per table, files read, and events added / removed / updated in the rebuilt days.
+    Returns rows written per table, files read, events added / removed / updated in the rebuilt days,
+    and the seconds it took.
     """
-    parsed = read_and_parse(batch.files, ctx.max_bytes, ctx.qualifiers)
-    rows = build_rows([parsed, batch.extra], batch.info, cached_classifier(ctx.gazetteer, ctx.rules))
+    t0 = time.perf_counter()
+    files = input_files(batch.files)
+    parsed = read_and_parse(files, ctx.max_bytes, ctx.qualifiers)
+    info = {f.path: f for f in files} | batch.extra_info
+    rows = build_rows([parsed, batch.extra], info, cached_classifier(ctx.gazetteer, ctx.rules))
     written: Counter = Counter()
     events_before: list[pa.Table] = []
     events_after: list[pa.Table] = []
@@ -79,7 +85,8 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
                 events_after.append(new)
                 if old is not None:
                     events_before.append(old)
-    return {"written": written, "files": len(batch.files), **_event_changes(events_before, events_after, ctx.drop_days)}
+    return {"written": written, "files": len(files), **_event_changes(events_before, events_after, ctx.drop_days),
+            "seconds": time.perf_counter() - t0}
 
 
 def _event_changes(before: list[pa.Table], after: list[pa.Table], days: set[dt.date]) -> dict[str, int]:

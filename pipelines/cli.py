@@ -134,6 +134,8 @@ def _print_summary(s: dict) -> None:
     t.add_row("duration_s", str(s["duration_s"]))
     if s.get("stage_seconds"):
         t.add_row("stages (s)", ", ".join(f"{k} {v:g}" for k, v in s["stage_seconds"].items()))
+    if s.get("batches"):
+        t.add_row("batches", f"{s['batches']['count']} ({s['batches']['seconds']:g} s of work)")
     if s.get("report"):
         t.add_row("report", s["report"])
     if s.get("rejects_by_reason"):

@@ -14,7 +14,7 @@ import datetime as dt
 import os
 import time
 from contextlib import contextmanager, nullcontext
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator
@@ -28,10 +28,10 @@ from prefect.cache_policies import NO_CACHE
 from config.settings import Settings, get_settings
 from config.vocab import load_qualifiers
 from pipelines.batch_build import Batch, BuildContext, run_batch, worker_pool
-from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, input_files, read_and_parse
+from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, input_files, listing, read_and_parse
 from transforms.archive_paths import date_from_path
 from transforms.changes import month_unit
-from warehouse.partitions import ensure_nonempty, link_unit, units_of
+from warehouse.partitions import ensure_nonempty, link_unit, part_path, units_of
 from warehouse.checks import CheckResult, ChecksFailed, load_checks, run_checks
 from warehouse.publish import ensure_history_files, publish_views
 from warehouse.schema import SNAPSHOT_TABLES
@@ -76,41 +76,82 @@ def discover_task(sources: list[Path]) -> Discovery:
 _STAT = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("day", pa.date32())])
 
 
-def _read_manifest(prev: Path | None) -> pa.Table:
-    """The previous snapshot's manifest (path, size, mtime_ns, day)."""
-    if prev is None or not units_of(prev, "manifest"):
-        return _STAT.empty_table()
-    return pq.read_table(prev / "manifest", columns=list(_STAT.names)).cast(_STAT)
+def _unit_runs(days: pa.ChunkedArray) -> Iterator[tuple[str, int, int]]:
+    """``(unit, start, stop)`` of each run of rows in one partition unit (``YYYY-MM``, or ``undated``).
+
+    A walk lists each month's files together, so a listing has about one run per month: rows are
+    then taken as zero-copy slices (``take`` on a chunked table would copy the whole table each time).
+    """
+    if not len(days):
+        return
+    units = pc.fill_null(pc.strftime(pc.cast(days, pa.timestamp("s")), format="%Y-%m"), "undated")
+    runs = pc.run_end_encode(units.combine_chunks() if isinstance(units, pa.ChunkedArray) else units)
+    start = 0
+    for unit, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
+        yield unit, start, end
+        start = end
+
+
+def _by_unit(table: pa.Table) -> dict[str, list[pa.Table]]:
+    """Slices of ``table`` per partition unit of its ``day`` column, in table order."""
+    out: dict[str, list[pa.Table]] = defaultdict(list)
+    for unit, start, stop in _unit_runs(table["day"]):
+        out[unit].append(table.slice(start, stop - start))
+    return out
 
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(d: Discovery, prev: Path | None) -> Plan:
-    """Compare the listing with the manifest by (size, mtime_ns), column-wise: a file whose stat is
-    unchanged is not read again; each day holding a new, changed or deleted file is rebuilt."""
+    """Compare the listing with the manifest by (size, mtime_ns): a file whose stat is unchanged is not
+    read again; each day holding a new, changed or deleted file is rebuilt.
+
+    The comparison goes one month partition of the manifest at a time, so memory follows the
+    largest month, not the archive (a 10^6-row join costs ~700 MB). Undated files (seeds) are
+    compared last, with their manifest rows gathered from whichever month they were filed under.
+    """
     d = unbox(d)
     rejected = pa.table([[r[0] for r in d.rejects], [-1] * len(d.rejects), [-1] * len(d.rejects),
                          [date_from_path(r[0]) for r in d.rejects]], schema=_STAT)  # discovery rejects: re-recorded
     cur = pa.concat_tables([d.files.select(_STAT.names).cast(_STAT), rejected])
-    cur = cur.append_column("cur", pa.repeat(True, cur.num_rows))
-    old = _read_manifest(prev)
-    old = old.rename_columns(["path", "size_old", "mtime_old", "day_old"]).append_column("old", pa.repeat(True, old.num_rows))
-    j = cur.join(old, keys="path", join_type="full outer")
-    is_new, is_deleted = pc.is_null(j["old"]), pc.is_null(j["cur"])
-    is_changed = pc.fill_null(pc.or_(pc.not_equal(j["size"], j["size_old"]), pc.not_equal(j["mtime_ns"], j["mtime_old"])), False)
-    dirty = pc.or_(pc.or_(is_new, is_deleted), is_changed)
-    n_new, n_deleted, n_changed = (pc.sum(x).as_py() or 0 for x in (is_new, is_deleted, is_changed))
-    counts = dict(new=n_new, changed=n_changed, deleted=n_deleted, unchanged=cur.num_rows - n_new - n_changed)
-    plan = Plan(d, prev, counts)
-    dj = j.filter(dirty)
-    for col in ("day", "day_old"):
-        plan.affected_days.update(v for v in pc.unique(dj[col]).to_pylist() if v is not None)
-    plan.dirty_undated = set(dj.filter(pc.is_null(dj["day"]))["path"].to_pylist())
-    undated = d.files.filter(pc.is_null(d.files["day"]))
-    plan.undated = {f.path: f for f in input_files(undated)}
-    if plan.undated:
-        u = j.filter(pc.is_in(j["path"], value_set=undated["path"]))
-        plan.known_day = dict(zip(u["path"].to_pylist(), u["day_old"].to_pylist()))
+    by_unit = _by_unit(cur)
+    undated_paths = pa.concat_tables(by_unit["undated"])["path"] if "undated" in by_unit else pa.array([], pa.string())
+    plan = Plan(d, prev, dict(new=0, changed=0, deleted=0, unchanged=0))
+    old_seeds: list[pa.Table] = []
+    manifest_units = units_of(prev, "manifest") if prev is not None else set()
+    for unit in sorted((set(by_unit) | manifest_units) - {"undated"}) + ["undated"]:
+        c = pa.concat_tables(by_unit[unit]) if unit in by_unit else _STAT.empty_table()
+        o = pq.read_table(part_path(prev, "manifest", unit), columns=list(_STAT.names)).cast(_STAT) \
+            if unit in manifest_units else _STAT.empty_table()
+        if unit == "undated":
+            o = pa.concat_tables([o, *old_seeds])
+        elif len(undated_paths) and o.num_rows:
+            seed = pc.is_in(o["path"], value_set=undated_paths)
+            old_seeds.append(o.filter(seed))
+            o = o.filter(pc.invert(seed))
+        _compare(c, o, plan, unit == "undated")
+    undated = pc.is_null(d.files["day"])
+    plan.undated = {f.path: f for f in input_files(d.files.filter(undated))}
     return plan
+
+
+def _compare(c: pa.Table, o: pa.Table, plan: Plan, undated: bool) -> None:
+    """Add one unit's new / changed / deleted files (listing ``c`` against manifest ``o``) to ``plan``."""
+    at = pc.index_in(c["path"], value_set=o["path"])  # row of each current file in the manifest
+    is_new = pc.is_null(at)
+    old_day = o["day"].take(at)
+    is_changed = pc.fill_null(pc.or_(pc.not_equal(c["size"], o["size"].take(at)),
+                                     pc.not_equal(c["mtime_ns"], o["mtime_ns"].take(at))), False)
+    deleted = o.filter(pc.invert(pc.is_in(o["path"], value_set=c["path"])))
+    dirty = pc.or_(is_new, is_changed)
+    n_new, n_changed = (pc.sum(x).as_py() or 0 for x in (is_new, is_changed))
+    for k, n in dict(new=n_new, changed=n_changed, deleted=deleted.num_rows, unchanged=c.num_rows - n_new - n_changed).items():
+        plan.counts[k] += n
+    for days in (c["day"].filter(dirty), old_day.filter(dirty), deleted["day"]):
+        plan.affected_days.update(v for v in pc.unique(days).to_pylist() if v is not None)
+    plan.dirty_undated.update(c["path"].filter(pc.and_(dirty, pc.is_null(c["day"]))).to_pylist())
+    plan.dirty_undated.update(deleted["path"].to_pylist())
+    if undated:
+        plan.known_day.update(zip(c["path"].to_pylist(), old_day.to_pylist()))
 
 
 @task(name="parse-seeds", retries=1, retry_delay_seconds=1, cache_policy=NO_CACHE)
@@ -296,19 +337,21 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     batches = _batches(plan, seeds, settings.batch_files)
     ctx = BuildContext(prev, staging, plan.affected_days if prev else set(), plan.dirty_undated if prev else set(),
                        settings.max_file_bytes, qualifiers, settings.gazetteer, settings.launch_rules, settings.parquet_compression)
-    total = sum(len(b.files) for b in batches) + len(seed_files)
+    total = sum(t.num_rows for spec in batches for t in spec[1]) + len(seed_files)
     done = len(seed_files)
     _report("parse", done, total)
     sw.lap("plan")
-    results = []
+    results: list[dict] = []
+    in_flight: deque = deque()
     with _worker_pool(settings, total):
-        futures = [build_units_task.submit(Box(b), Box(ctx)) for b in batches]  # large arguments travel in a Box
-        for fut in futures:
-            results.append(fut.result())
-            done += results[-1]["files"]
-            _report("parse", done, total)
+        for spec in batches:  # a few batches in flight at a time: memory follows the batch, not the run
+            in_flight.append(build_units_task.submit(Box(_materialize(plan, spec)), Box(ctx)))  # Box: see there
+            while len(in_flight) > 2 * settings.workers or (spec is batches[-1] and in_flight):
+                results.append(in_flight.popleft().result())
+                done += results[-1]["files"]
+                _report("parse", done, total)
     sw.lap("parse")
-    written_units = {u for b in batches for u in b.units}
+    written_units = {u for spec in batches for u in spec[0]}
     if prev is not None:
         for name in SNAPSHOT_TABLES:
             for unit in units_of(prev, name) - written_units:
@@ -332,27 +375,36 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     artifacts_task(wh, summary, checked)
     sw.lap("artifacts")
     summary["stage_seconds"] = sw.seconds
+    summary["batches"] = {"count": len(results), "seconds": round(sum(r["seconds"] for r in results), 3)}
     return summary
 
 
-def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[Batch]:
+BatchSpec = tuple[list[str], list[pa.Table], ParsedBatch]  # units, listing rows to read (slices), extras
+
+
+def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[BatchSpec]:
     """Batches of whole months (a batch owns its partitions) holding about ``size`` files to read: every
     file of each rebuilt day, plus what those days get from elsewhere (parsed seeds, discovery rejects).
 
-    Every month with a rebuilt day is in exactly one batch, even with nothing to read (its old rows
-    still have to go); so is ``undated``.
+    A batch's files are zero-copy slices of the listing until ``_materialize`` turns it into a ``Batch``
+    when it is submitted, so a run holds a few batches' objects at a time. Every month with a rebuilt
+    day is in exactly one batch, even with nothing to read (its old rows still have to go); so is
+    ``undated``.
     """
-    files = plan.discovery.files
-    days = pa.array(sorted(plan.affected_days), pa.date32())
-    read = files.filter(pc.fill_null(pc.is_in(files["day"], value_set=days), False)) if plan.prev else files
-    read = read.filter(pc.is_valid(read["day"]))
-    by_unit: dict[str, list[InputFile]] = defaultdict(list)
-    for f, day in zip(input_files(read), read["day"].to_pylist()):
-        by_unit[month_unit(day)].append(f)
-    for path, f in plan.undated.items():  # unchanged seeds of rebuilt days are read again with their day
+    by_unit = _by_unit(plan.discovery.files)
+    by_unit.pop("undated", None)  # undated files are read as seeds (new, changed) or again below
+    if plan.prev is not None:  # incremental: only the rebuilt days of months that have one
+        days = pa.array(sorted(plan.affected_days), pa.date32())
+        months = {month_unit(day) for day in plan.affected_days}
+        by_unit = {u: [t.filter(pc.fill_null(pc.is_in(t["day"], value_set=days), False)) for t in parts]
+                   for u, parts in by_unit.items() if u in months}
+    again: dict[str, list[tuple[InputFile, dt.date]]] = defaultdict(list)
+    for path, f in plan.undated.items():  # unchanged seeds of rebuilt days are read again, with their day
         day = plan.known_day.get(path)
         if path not in plan.dirty_undated and day in plan.affected_days:
-            by_unit[month_unit(day)].append(f)
+            again[month_unit(day)].append((f, day))
+    for unit, fs in again.items():
+        by_unit.setdefault(unit, []).append(listing([f for f, _ in fs], [d for _, d in fs]))
     extras: dict[str, ParsedBatch] = defaultdict(ParsedBatch)
     for e in seeds.events:
         extras[month_unit(e.date)].events.append(e)
@@ -368,22 +420,34 @@ def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[Batch]:
         if day in plan.affected_days or (day is None and (plan.prev is None or r[0] in plan.dirty_undated)):
             extras[month_unit(day)].rejects.append(r)
     units = sorted(set(by_unit) | set(extras) | {month_unit(day) for day in plan.affected_days} | {"undated"})
-    out: list[Batch] = []
+    out: list[BatchSpec] = []
+    n_out = 0  # files of the last batch
     for unit in units:
-        if not out or len(out[-1].files) + len(by_unit.get(unit, ())) > size and out[-1].files:
-            out.append(Batch([], [], ParsedBatch(), {}))
-        b = out[-1]
-        b.units.append(unit)
-        b.files.extend(by_unit.get(unit, ()))
+        parts = by_unit.get(unit, [])
+        n = sum(t.num_rows for t in parts)
+        if not out or n_out + n > size and n_out:
+            out.append(([], [], ParsedBatch()))
+            n_out = 0
+        b_units, b_files, extra = out[-1]
+        b_units.append(unit)
+        b_files.extend(parts)
+        n_out += n
         x = extras.get(unit)
         if x is not None:
-            b.extra.events.extend(x.events)
-            b.extra.day_lists.extend(x.day_lists)
-            b.extra.rejects.extend(x.rejects)
-            b.extra.meta.update(x.meta)
-    for b in out:
-        b.info = {f.path: f for f in b.files} | {p: plan.undated[p] for p in b.extra.meta if p in plan.undated}
+            extra.events.extend(x.events)
+            extra.day_lists.extend(x.day_lists)
+            extra.rejects.extend(x.rejects)
+            extra.meta.update(x.meta)
     return out
+
+
+def _materialize(plan: Plan, spec: BatchSpec) -> Batch:
+    """The ``Batch`` of a spec from ``_batches``: its listing rows copied out (a slice would pickle the
+    whole listing) and the listing entries of its parsed seeds."""
+    units, parts, extra = spec
+    rows = pa.concat_tables(parts) if parts else plan.discovery.files.schema.empty_table()
+    rows = rows.take(pa.array(range(rows.num_rows), pa.int64()))
+    return Batch(units, rows, extra, {p: plan.undated[p] for p in extra.meta if p in plan.undated})
 
 
 def _worker_pool(settings: Settings, n_files: int) -> ContextManager[Any]:

@@ -53,8 +53,10 @@ class InputFile:
 
 
 LISTING_SCHEMA = pa.schema([
-    ("root", pa.string()), ("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("day", pa.date32()),
+    ("root", pa.dictionary(pa.int32(), pa.string())), ("path", pa.string()), ("size", pa.int64()),
+    ("mtime_ns", pa.int64()), ("day", pa.date32()),
 ])
+LISTING_CHUNK = 65_536  # rows gathered in Python lists before they become an Arrow record batch
 
 
 @dataclass
@@ -84,14 +86,25 @@ def discover(sources: list[Path]) -> Discovery:
     out = Discovery()
     seen: dict[str, str] = {}
     several = len(sources) > 1
-    roots: list[str] = []
+    chunks: list[pa.RecordBatch] = []
+    root_names: list[str] = []
+    roots: list[int] = []  # index into root_names
     paths: list[str] = []
     sizes: list[int] = []
     mtimes: list[int] = []
     days: list[dt.date | None] = []
+
+    def flush() -> None:  # Python objects cost ~10x their Arrow form: keep only one chunk of them
+        root_col = pa.DictionaryArray.from_arrays(pa.array(roots, pa.int32()), pa.array(root_names, pa.string()))
+        chunks.append(pa.record_batch([root_col, paths, sizes, mtimes, days], schema=LISTING_SCHEMA))
+        for col in (roots, paths, sizes, mtimes, days):
+            col.clear()
+
     for src in sources:
         source = Path(src).resolve()
         root = str(archive_base(source))
+        root_names.append(root)
+        root_id = len(root_names) - 1
         cut = len(root.rstrip("/")) + 1  # paths below root: slice the prefix off (os.path.relpath is 7x slower)
         stack = [str(source)]
         while stack:
@@ -131,14 +144,24 @@ def discover(sources: list[Path]) -> Discovery:
                             out.rejects.append((rel, "path_collision", f"also under {other}; paths must be unique across sources"))
                         continue  # else: the same file, listed by two overlapping sources
                     seen[rel] = root
-                roots.append(root)
+                roots.append(root_id)
                 paths.append(rel)
                 sizes.append(st.st_size)
                 mtimes.append(st.st_mtime_ns)
                 days.append(day)
+            if len(paths) >= LISTING_CHUNK:
+                flush()
             stack.extend(reversed(subdirs))
-    out.files = pa.table([roots, paths, sizes, mtimes, days], schema=LISTING_SCHEMA)
+    if paths or not chunks:
+        flush()
+    out.files = pa.Table.from_batches(chunks, schema=LISTING_SCHEMA)
     return out
+
+
+def listing(files: list[InputFile], days: list[dt.date | None]) -> pa.Table:
+    """A listing (LISTING_SCHEMA) of ``files`` with their ``days``."""
+    return pa.table([pa.array([f.root for f in files], pa.string()).dictionary_encode(), [f.path for f in files],
+                     [f.size for f in files], [f.mtime_ns for f in files], days], schema=LISTING_SCHEMA)
 
 
 @dataclass
