@@ -355,7 +355,9 @@ def bench_size(n: int, a: argparse.Namespace, env: dict) -> dict:
         res["steps"]["queries"] = run_child(step, ["queries", "--db", str(wh / "currents.duckdb"), "--repeats",
                                                    str(a.query_repeats)], env=env, timeout=a.timeout_base,
                                             log_file=logs / f"n{n}-queries.log")
-    if "dlt" in a.steps:
+    if "dlt" in a.steps and n > a.dlt_max_files:
+        log(f"{human(n)}: dlt baseline skipped (more than --dlt-max-files {a.dlt_max_files}; ratio taken at the largest size run)")
+    elif "dlt" in a.steps:
         log(f"{human(n)}: dlt baseline")
         r = run_child(CODE / "bench" / "dlt_baseline.py", ["--source", str(corpus), "--out", str(workdir / "dlt" / f"n{n}")],
                       env=env, timeout=build_timeout, log_file=logs / f"n{n}-dlt.log")
@@ -557,10 +559,11 @@ def evaluate_targets(results: list[dict]) -> list[dict]:
           TARGETS["nochange_1m_s"], "s", "{:.2f}")
     at_1m("100 changed files on 1M < 15 s", lambda r: r["steps"]["changed"]["flow_s"],
           TARGETS["changed_1m_s"], "s", "{:.2f}")
-    rss = lambda r: r["steps"]["full"]["maxrss_self_kb"] / 1024  # noqa: E731
+    # the flow's process plus its largest child (a parse worker, or Prefect's temporary server)
+    rss = lambda r: (r["steps"]["full"]["maxrss_self_kb"] + r["steps"]["full"].get("maxrss_children_kb", 0)) / 1024  # noqa: E731
     r100, r1m = _val(results, 100_000, rss), _val(results, ONE_MILLION, rss)
     if r100 and r1m:
-        out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build)",
+        out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build; flow process + largest child)",
                         measured=f"100k: {r100:.0f} MB; 1M: {r1m:.0f} MB ({r1m / r100:.2f}x)",
                         status="met" if r1m <= TARGETS["rss_1m_vs_100k"] * r100 else "missed"))
     else:
@@ -569,11 +572,11 @@ def evaluate_targets(results: list[dict]) -> list[dict]:
                         for v in [_val(results, r["n"], rss)] if v)
         if e and r100:
             verdict = "would be met" if e <= TARGETS["rss_1m_vs_100k"] * r100 else "would be missed"
-            out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build)",
+            out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build; flow process + largest child)",
                             measured=f"1M not run ({per}); EXTRAPOLATED to 1M: {e:.0f} MB = {e / r100:.2f}x 100k ({how})",
                             status=f"not measured; extrapolation: {verdict}"))
         else:
-            out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build)", measured=per or "no data",
+            out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build; flow process + largest child)", measured=per or "no data",
                             status="not measured"))
     at_1m("launches_per_site_per_year < 100 ms at 1M",
           lambda r: r["steps"]["queries"]["queries"]["launches_per_site_per_year"]["median_ms"],
@@ -770,7 +773,9 @@ def main(argv: list[str] | None = None) -> int:
                                                                       Path(tempfile.gettempdir()) / "currents-bench")),
                     help="corpora (cached), warehouses, logs, Prefect home (default: $CURRENTS_BENCH_WORKDIR or /tmp/currents-bench)")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--runner", choices=("local", "process", "dask"), nargs="+",
+    ap.add_argument("--dlt-max-files", type=int, default=100_000, help="skip the dlt baseline on larger corpora "
+                    "(it runs at ~700 files/s: ~25 min at 1M); the dlt ratio then comes from the largest size run")
+    ap.add_argument("--runner", choices=("auto", "local", "process", "dask"), nargs="+",
                     help="sets CURRENTS_RUNNER for the build steps, which then run the flow with the configured task "
                          "runner (pipelines.runners.configured_build, as `currents run` does) when the code has it; "
                          "several values: the build steps run once per runner (an A/B within one run)")
