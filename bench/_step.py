@@ -153,7 +153,8 @@ def build(source: list[str], warehouse: str, full: bool, profile: str | None) ->
         runner = getattr(get_settings(), "runner", None)
     except Exception:  # settings without a runner field
         runner = None
-    keep = {k: v for k, v in summary.items() if isinstance(v, (int, float, str, bool)) or v is None}
+    keep = {k: v for k, v in summary.items() if isinstance(v, (int, float, str, bool)) or v is None
+            or k in ("stage_seconds", "batches")}
     flow_s = float(summary["duration_s"])
     wall_s = t2 - t1
     return {"step": "build", "import_s": t1 - t0, "wall_s": wall_s, "flow_s": flow_s,

@@ -40,8 +40,10 @@ class Settings(BaseSettings):
         default="auto", description="Where parse batches run: auto (a process pool of `workers` when a run parses at least "
         "`pool_min_files` files, else threads), local threads, a local process pool, or Dask.")
     workers: int = Field(default=2, ge=1, description="Workers of the process pool or of the local Dask cluster.")
-    pool_min_files: int = Field(default=20000, ge=0, description="`auto` runner: fewest files to parse that pay for "
-                                "starting worker processes (~3 s each: Python, Prefect and the classifier).")
+    pool_min_files: int = Field(default=5000, ge=0, description="`auto` runner: fewest files to parse (in at least two "
+                                "batches) that pay for starting the worker processes (~1 s each: pyarrow and the classifier).")
+    discover_split_min_files: int = Field(default=200_000, ge=0, description="`auto` runner: list the source with "
+                                          "`workers` processes (one per year folder) when the live snapshot has at least this many files.")
     dask_address: str | None = Field(default=None, description="Scheduler of an existing Dask cluster (tcp://host:8786); None starts a LocalCluster.")
     report_after_run: bool = Field(default=False, description="Render <warehouse>/report.html at the end of every published run.")
     schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")

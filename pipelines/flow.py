@@ -66,11 +66,11 @@ class Plan:
 
 
 @task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def discover_task(sources: list[Path]) -> Discovery:
+def discover_task(sources: list[Path], workers: int = 1) -> Discovery:
     missing = [str(s) for s in sources if not Path(s).is_dir()]
     if missing:
         raise FileNotFoundError(f"source directory not found: {', '.join(missing)}")
-    return discover(sources)
+    return discover(sources, workers)
 
 
 _STAT = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("day", pa.date32())])
@@ -304,9 +304,10 @@ class Stopwatch:
 
 def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
     sw = Stopwatch()
-    d = discover_task(src)
+    live = wh.current()
+    d = discover_task(src, _discover_workers(settings, wh.snapshots / live if live else None))
     sw.lap("discover")
-    prev_name = None if full else wh.current()
+    prev_name = None if full else live
     prev = wh.snapshots / prev_name if prev_name else None
     plan = plan_task(Box(d), prev)
     sw.lap("plan")
@@ -343,7 +344,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     sw.lap("plan")
     results: list[dict] = []
     in_flight: deque = deque()
-    with _worker_pool(settings, total):
+    with _worker_pool(settings, total, len(batches)):
         for spec in batches:  # a few batches in flight at a time: memory follows the batch, not the run
             in_flight.append(build_units_task.submit(Box(_materialize(plan, spec)), Box(ctx)))  # Box: see there
             while len(in_flight) > 2 * settings.workers or (spec is batches[-1] and in_flight):
@@ -450,10 +451,20 @@ def _materialize(plan: Plan, spec: BatchSpec) -> Batch:
     return Batch(units, rows, extra, {p: plan.undated[p] for p in extra.meta if p in plan.undated})
 
 
-def _worker_pool(settings: Settings, n_files: int) -> ContextManager[Any]:
-    """Runner ``auto``: a pool of ``workers`` processes for a parse of at least ``pool_min_files`` files,
-    so every core parses; otherwise batches run on the flow's threads (or its process/Dask runner)."""
-    if settings.runner == "auto" and settings.workers > 1 and n_files >= settings.pool_min_files:
+def _discover_workers(settings: Settings, live: Path | None) -> int:
+    """Processes that list the source: ``workers`` (runner ``auto``) when the live snapshot says the
+    archive is large enough to pay for starting them, else 1."""
+    if settings.runner != "auto" or settings.workers < 2 or live is None:
+        return 1
+    files = sum(pq.ParquetFile(p).metadata.num_rows for p in (live / "manifest").glob("*.parquet"))
+    return settings.workers if files >= settings.discover_split_min_files else 1
+
+
+def _worker_pool(settings: Settings, n_files: int, n_batches: int) -> ContextManager[Any]:
+    """Runner ``auto``: a pool of ``workers`` processes for a parse of at least ``pool_min_files`` files
+    in two or more batches, so every core parses; otherwise batches run on the flow's threads (or
+    its process/Dask runner)."""
+    if settings.runner == "auto" and settings.workers > 1 and n_files >= settings.pool_min_files and n_batches > 1:
         return worker_pool(settings.workers, settings.gazetteer, settings.launch_rules)
     return nullcontext()
 

@@ -48,3 +48,35 @@ def test_failed_blocking_check_keeps_old_snapshot_and_fails_the_flow_run(tmp_pat
     assert sql(wh, "select count(*) from events") == [(n,)]
     assert sql(wh, "select status from runs order by started desc limit 1") == [("failed",)]
     assert sql(wh, "select status, observed from checks where check_name = 'no_rejects_at_all'") == [("fail", 1.0)]
+
+
+def test_row_change_is_not_judged_below_min_rows_and_blocks_above(tmp_path: Path, prefect_server, monkeypatch):
+    src, wh = tmp_path / "src", tmp_path / "wh"
+    shutil.copytree(SAMPLE / "news" / "2016", src / "news" / "2016")
+    build_warehouse(sources=[str(src)], warehouse=str(wh))
+    n = sql(wh, "select count(*) from events")[0][0]
+    events = sorted(p for p in src.rglob("*.md") if p.name not in ("index.md", "README.md"))
+    for p in events[: len(events) * 3 // 4]:  # most events go: a drop far over max_drop (0.5)
+        p.unlink()
+    s = build_warehouse(sources=[str(src)], warehouse=str(wh))  # the sample's year is under min_rows (100)
+    assert s["published"] and sql(wh, "select count(*) from events")[0][0] < n / 2
+    (status, detail), = sql(wh, "select status, detail from checks where check_name = 'events_row_change' "
+                                "and run_id = (select snapshot from runs order by started desc limit 1)")
+    assert status == "pass" and "too few to judge" in detail
+    # the same kind of drop with min_rows 0 blocks publishing
+    strict = tmp_path / "checks.yaml"
+    checks = yaml.safe_load(get_settings().checks.read_text())
+    for c in checks["checks"]:
+        if c["name"] == "events_row_change":
+            c["min_rows"] = 0
+    strict.write_text(yaml.safe_dump(checks))
+    monkeypatch.setenv("CURRENTS_CHECKS", str(strict))
+    get_settings.cache_clear()
+    live = (wh / "CURRENT").read_text()
+    for p in sorted(p for p in src.rglob("*.md") if p.name not in ("index.md", "README.md"))[1:]:
+        p.unlink()
+    try:
+        state = build_warehouse(sources=[str(src)], warehouse=str(wh), return_state=True)
+    finally:
+        get_settings.cache_clear()
+    assert state.is_failed() and (wh / "CURRENT").read_text() == live

@@ -1,0 +1,50 @@
+"""Discovery: a split walk (worker processes per year folder) lists exactly what a plain walk lists,
+in the same order, on real files in a messy tree; and the flow uses it only for large archives."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from conftest import SAMPLE
+from config.settings import Settings
+from pipelines.flow import _discover_workers
+from pipelines.inputs import discover
+from warehouse.store import Warehouse
+
+
+def _messy_copy(tmp_path: Path) -> Path:
+    src = tmp_path / "archive"
+    shutil.copytree(SAMPLE, src)
+    day = next(p for p in sorted((src / "news").glob("*/*/*")) if p.is_dir())
+    some_file = next(day.glob("*.md"))
+    os.symlink(some_file, day / "a-symlinked-event.md")
+    (day / "cover.png").write_bytes(b"\x89PNG")
+    os.mkfifo(day / "a-fifo.md")
+    (src / "news" / ".git").mkdir()
+    (src / "news" / ".git" / "x.md").write_text("hidden")
+    (src / "stray-at-the-top.md").write_text("# not in a dated folder\n")
+    (src / "news" / "2016" / "loose-in-a-year.md").write_text("# loose\n")
+    return src
+
+
+def test_split_walk_lists_the_same_rows_in_the_same_order(tmp_path: Path):
+    src = _messy_copy(tmp_path)
+    plain, split = discover([src]), discover([src], workers=2)
+    assert split.files.num_rows == plain.files.num_rows > 150
+    assert split.files.equals(plain.files)
+    assert split.rejects == plain.rejects
+    assert {r[1] for r in plain.rejects} == {"symlink", "not_a_file"}
+    assert split.ignored == plain.ignored == {".png": 1}
+    paths = plain.files["path"].to_pylist()
+    assert "stray-at-the-top.md" in paths and "news/2016/loose-in-a-year.md" in paths
+    assert not any("/.git/" in p for p in paths)
+
+
+def test_flow_splits_the_walk_only_for_a_large_live_snapshot(sample_warehouse: Path):
+    live = Warehouse(sample_warehouse).current()
+    snap = sample_warehouse / "snapshots" / live
+    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=0), snap) == 2
+    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=10**6), snap) == 1
+    assert _discover_workers(Settings(runner="local", workers=2, discover_split_min_files=0), snap) == 1
+    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=0), None) == 1
