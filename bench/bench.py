@@ -686,7 +686,7 @@ def results_markdown(doc: dict, steps_only: bool = False) -> str:
     results = doc["results"]
     lines = [
         f"Run {doc['started']} (UTC), code: {doc['code_desc']}; "
-        f"`--runner`: {' '.join(doc['runner']) if doc['runner'] else 'not given (the flow as defined: thread pool)'}; builds ran "
+        f"`--runner`: {' '.join(doc['runner']) if doc['runner'] else 'not given (the configured default: auto, i.e. worker processes when a run parses enough files)'}; builds ran "
         f"{', '.join(sorted({s.get('entry', 'build_warehouse') for r in results for s in r['steps'].values() if 'flow_s' in s})) or '—'}.",
         "",
         f"- Machine: {m['nproc']} CPUs ({m['cpu']}), {m['ram_gb']} GB RAM, Linux {m['kernel']}; "
