@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from transforms.archive_paths import key_from_path
-from transforms.event_file import ParseError, plain_target
+from transforms.event_file import ParseError, link_splits
 from transforms.tags import split_context
 from transforms.text import clean
 
@@ -40,15 +40,13 @@ def _entry(s: str) -> tuple[str, str] | None:
     head = _ENTRY_HEAD.match(s)
     if head is None:
         return None
-    start, end = head.end(), len(s)
-    while (at := s.rfind("](", start, end)) >= 0:  # the title is greedy: rightmost `](` that fits first
-        close = plain_target(s, at + 2)
+    start = head.end()
+    for at, close in link_splits(s, start):  # the first split that fits
         if close >= 0 and (close + 1 == len(s) or s[close + 1:].isspace()):  # then `\s*$`
             return s[start:at], s[at + 2:close]
         tail = _ENTRY_TAIL.match(s, at)
         if tail:
             return s[start:at], tail.group(1)
-        end = at + 1
     return None
 
 

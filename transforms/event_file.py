@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from transforms.archive_paths import archive_key, date_from_path, key_and_date, key_from_path, slugify
@@ -126,20 +127,27 @@ def plain_target(line: str, at: int) -> int:
     return close if "(" not in target and " " not in target and target.isprintable() else -1
 
 
+def link_splits(line: str, start: int) -> Iterator[tuple[int, int]]:
+    """Where the ``[title](target)`` starting at ``start`` may split: each ``](`` from the rightmost
+    (the title is greedy), with the end of its target when plain (see ``plain_target``), else -1."""
+    end = len(line)
+    while (at := line.rfind("](", start, end)) >= 0:
+        yield at, plain_target(line, at + 2)
+        end = at + 1
+
+
 def _item(line: str) -> tuple[str, str, str] | None:
     """(title, target, rest) of a numbered list item line (no newline in it), or None."""
     head = _ITEM_HEAD.match(line)
     if head is None:
         return None
-    start, end = head.end(), len(line)
-    while (at := line.rfind("](", start, end)) >= 0:  # the title is greedy: rightmost `](` that fits first
-        close = plain_target(line, at + 2)
+    start = head.end()
+    for at, close in link_splits(line, start):  # the first split that fits
         if close >= 0:
             return line[start:at], line[at + 2:close], line[close + 1:].strip(" \t")
         tail = _ITEM_TAIL.match(line, at)
         if tail:
             return line[start:at], tail.group(1), line[tail.end():].strip(" \t")
-        end = at + 1
     return None
 
 
