@@ -353,6 +353,12 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
                 _report("parse", done, total)
     sw.lap("parse")
     written_units = {u for spec in batches for u in spec[0]}
+    # The listing and the plan are done with: give their memory back before the checks load the new
+    # snapshot into DuckDB, so the run's peak is one or the other, not both (Arrow's allocator keeps
+    # freed pages until asked). Batch specs hold slices, which keep the whole listing alive.
+    del d, plan, seeds, batches
+    spec = None
+    pa.default_memory_pool().release_unused()
     if prev is not None:
         for name in SNAPSHOT_TABLES:
             for unit in units_of(prev, name) - written_units:
