@@ -5,9 +5,12 @@ import os
 import shutil
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+import yaml
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from config.settings import get_settings
 from conftest import DATA, SAMPLE, sql
 from pipelines.flow import build_warehouse
 
@@ -75,12 +78,42 @@ def test_deleted_files_remove_their_events_and_old_snapshots_are_pruned(tmp_path
     assert len([p for p in (wh / "snapshots").iterdir()]) == 2  # keep_snapshots default
 
 
+@pytest.fixture
+def ratio_checks_warn_only(tmp_path_factory):
+    """The property below is about data, not about checks: on a 3-file archive, corrupting 2 files
+    (reject ratio 0.67) or deleting 2 of 3 events is a blocking ratio by design, which would stop
+    the run the property wants to compare. Ratio and row-change checks only warn here; they are
+    tested as blocking in tests/test_checks.py."""
+    checks = yaml.safe_load(get_settings().checks.read_text())
+    for c in checks["checks"]:
+        if c["type"] in ("metric", "row_change"):
+            c["severity"] = "warn"
+    path = tmp_path_factory.mktemp("checks") / "checks.yaml"
+    path.write_text(yaml.safe_dump(checks))
+    old = os.environ.get("CURRENTS_CHECKS")
+    os.environ["CURRENTS_CHECKS"] = str(path)
+    get_settings.cache_clear()
+    yield path
+    if old is None:
+        os.environ.pop("CURRENTS_CHECKS", None)
+    else:
+        os.environ["CURRENTS_CHECKS"] = old
+    get_settings.cache_clear()
+
+
 ops = st.lists(st.tuples(st.sampled_from(["add", "delete", "change", "version", "corrupt"]), st.integers(0, 10**6)), min_size=1, max_size=4)
 
 
+_EXOMARS = "news/2016/03/14/the-joint-european-space-agency-and-russian-federal-space-agency-exomars-trace-gas-orbiter-blasts-off-from-the-baikonur-cosmodrome-in-kazakh.md"
+_COROT = "news/2006/12/27/the-french-space-agency-cnes-spacecraft-corot-was-successfully-launched-in-baikonur-cosmodrome-in-kazakhstan-at-14-28-utc-gmt-4-to-sear.md"
+
+
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# cases hypothesis found where a blocking ratio check stopped the run (see ratio_checks_warn_only)
+@example(initial={_EXOMARS, _COROT, "news/2018/01/10/index.md"}, steps=[[("add", 1937)], [("delete", 14262), ("delete", 0)]])
+@example(initial={_EXOMARS, _COROT, "news/2017/01/10/README.md"}, steps=[[("corrupt", 0), ("corrupt", 34643)]])
 @given(initial=st.sets(st.sampled_from(POOL), min_size=3, max_size=12), steps=st.lists(ops, min_size=1, max_size=2))
-def test_incremental_runs_equal_a_full_rebuild(tmp_path_factory, prefect_server, initial, steps):
+def test_incremental_runs_equal_a_full_rebuild(tmp_path_factory, prefect_server, ratio_checks_warn_only, initial, steps):
     root = tmp_path_factory.mktemp("prop")
     src, wh = root / "src", root / "wh"
     tick = [1_900_000_000]
