@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 from config.reference import cached_classifier
 from pipelines.inputs import InputFile, ParsedBatch, input_files, read_and_parse
 from transforms.archive_paths import date_from_path
+from transforms.changes import month_units
 from transforms.dedupe import group_day
 from transforms.normalize import append_row, empty_tables, normalize_groups
 from warehouse.partitions import rewrite_unit
@@ -76,9 +77,9 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     events_after: list[pa.Table] = []
     for name in SNAPSHOT_TABLES:
         t = to_table(name, rows[name])
-        months = pc.strftime(pc.cast(t["day"], pa.timestamp("s")), format="%Y-%m")
+        units = month_units(t["day"])
         for unit in batch.units:
-            new = t.filter(pc.is_null(t["day"]) if unit == "undated" else pc.fill_null(pc.equal(months, unit), False))
+            new = t.filter(pc.equal(units, unit))
             n, old = rewrite_unit(ctx.prev, ctx.staging, name, unit, ctx.drop_days, ctx.drop_paths, new, ctx.compression)
             written[name] += n
             if name == "events":

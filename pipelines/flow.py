@@ -30,7 +30,7 @@ from config.vocab import load_qualifiers
 from pipelines.batch_build import Batch, BuildContext, run_batch, worker_pool
 from pipelines.inputs import Discovery, InputFile, ParsedBatch, discover, input_files, listing, read_and_parse
 from transforms.archive_paths import date_from_path
-from transforms.changes import month_unit
+from transforms.changes import month_unit, month_units
 from warehouse.partitions import ensure_nonempty, link_unit, part_path, units_of
 from warehouse.checks import CheckResult, ChecksFailed, load_checks, run_checks
 from warehouse.publish import ensure_history_files, publish_views
@@ -84,7 +84,7 @@ def _unit_runs(days: pa.ChunkedArray) -> Iterator[tuple[str, int, int]]:
     """
     if not len(days):
         return
-    units = pc.fill_null(pc.strftime(pc.cast(days, pa.timestamp("s")), format="%Y-%m"), "undated")
+    units = month_units(days)
     runs = pc.run_end_encode(units.combine_chunks() if isinstance(units, pa.ChunkedArray) else units)
     start = 0
     for unit, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
