@@ -75,6 +75,10 @@ def input_files(files: pa.Table) -> list[InputFile]:
     return [InputFile(*row) for row in zip(*cols)]
 
 
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
 class _Walk:
     """Depth-first walk in sorted order, gathering the listing a chunk at a time (see ``discover``)."""
 
@@ -116,6 +120,7 @@ class _Walk:
         root_id = len(self.root_names) - 1
         cut = len(root.rstrip("/")) + 1  # paths below root: slice the prefix off (os.path.relpath is 7x slower)
         deferred: list[tuple[str, int, int]] = []
+        several, paths, sizes, mtimes = self.several, self.paths, self.sizes, self.mtimes
         stack: list[tuple[str, int]] = [(start, 0)]
         while stack:
             d, depth = stack.pop()
@@ -124,18 +129,30 @@ class _Walk:
                 deferred.append((d, len(self.chunks), len(out.rejects)))
                 continue
             try:
-                entries = sorted(os.scandir(d), key=lambda e: e.name)
+                with os.scandir(d) as it:
+                    entries = sorted(it, key=_name)
             except OSError as exc:
                 out.rejects.append((os.path.relpath(d, root).replace(os.sep, "/"), "unreadable_dir", str(exc)))
                 continue
             rel_dir = d[cut:] if os.sep == "/" else os.path.relpath(d, root).replace(os.sep, "/")
             day = date_from_path(rel_dir + "/_")
+            prefix = rel_dir + "/" if rel_dir not in ("", ".") else ""
             subdirs = []
+            listed = len(paths)
             for e in entries:
                 name = e.name
                 if name[0] == ".":
                     continue
-                rel = e.path[cut:] if os.sep == "/" else os.path.relpath(e.path, root).replace(os.sep, "/")
+                # Fast path, most entries: a regular input file (its type comes with the directory
+                # listing: no system call) and no second source that could list it too.
+                if name.endswith(INPUT_SUFFIXES) and not several and e.is_file(follow_symlinks=False):
+                    st = e.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode):
+                        paths.append(prefix + name)
+                        sizes.append(st.st_size)
+                        mtimes.append(st.st_mtime_ns)
+                        continue
+                rel = prefix + name
                 if e.is_symlink():
                     if name.endswith(INPUT_SUFFIXES):
                         out.rejects.append((rel, "symlink", f"symlink to {os.readlink(e.path)!r} is not followed; copy the file into the source instead"))
@@ -151,18 +168,19 @@ class _Walk:
                 if not stat.S_ISREG(st.st_mode):
                     out.rejects.append((rel, "not_a_file", "special file (fifo, socket or device)"))
                     continue
-                if self.several:  # one walk never repeats a path; only overlapping sources can
+                if several:  # one walk never repeats a path; only overlapping sources can
                     other = self.seen.get(rel)
                     if other is not None:
                         if other != root:
                             out.rejects.append((rel, "path_collision", f"also under {other}; paths must be unique across sources"))
                         continue  # else: the same file, listed by two overlapping sources
                     self.seen[rel] = root
-                self.roots.append(root_id)
-                self.paths.append(rel)
-                self.sizes.append(st.st_size)
-                self.mtimes.append(st.st_mtime_ns)
-                self.days.append(day)
+                paths.append(rel)
+                sizes.append(st.st_size)
+                mtimes.append(st.st_mtime_ns)
+            listed = len(paths) - listed  # root and day are the same for a whole folder
+            self.roots.extend([root_id] * listed)
+            self.days.extend([day] * listed)
             if len(self.paths) >= LISTING_CHUNK:
                 self.flush()
             stack.extend(reversed(subdirs))
