@@ -84,10 +84,19 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
             written[name] += n
             if name == "events":
                 events_after.append(new)
-                if old is not None:
-                    events_before.append(old)
-    return {"written": written, "files": len(files), **_event_changes(events_before, events_after, ctx.drop_days),
-            "seconds": time.perf_counter() - t0}
+                if old is not None:  # only the rebuilt days' rows are compared: keep no more
+                    events_before.append(_in_days(old, ctx.drop_days))
+    changes = _event_changes(events_before, events_after, ctx.drop_days)
+    del rows, parsed, events_before, events_after
+    pa.default_memory_pool().release_unused()  # a worker lives for the run: give the batch's memory back
+    return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0}
+
+
+def _in_days(t: pa.Table, days: set[dt.date]) -> pa.Table:
+    """Rows of ``t`` whose ``day`` is one of ``days`` (all rows when ``days`` is empty: a full run)."""
+    if not days:
+        return t
+    return t.filter(pc.fill_null(pc.is_in(t["day"], value_set=pa.array(sorted(days), pa.date32())), False))
 
 
 def _event_changes(before: list[pa.Table], after: list[pa.Table], days: set[dt.date]) -> dict[str, int]:
@@ -95,8 +104,7 @@ def _event_changes(before: list[pa.Table], after: list[pa.Table], days: set[dt.d
     def rows(parts: list[pa.Table]) -> dict[str, tuple]:
         if not parts:
             return {}
-        t = pa.concat_tables([p.cast(SCHEMAS["events"]) for p in parts])
-        t = t.filter(pc.fill_null(pc.is_in(t["day"], value_set=pa.array(sorted(days), pa.date32())), False)) if days else t
+        t = _in_days(pa.concat_tables([p.cast(SCHEMAS["events"]) for p in parts]), days)
         return {r["event_id"]: tuple(r.values()) for r in t.to_pylist()}
 
     if not before:  # nothing was there: every event is new (no need to look at the rows)

@@ -52,6 +52,37 @@ def test_changed_file_updates_its_event_in_place(tmp_path: Path, prefect_server)
     assert snapshot_rows(wh) == snapshot_rows(full)
 
 
+def _partition_inodes(wh: Path, snapshot: str) -> dict[str, int]:
+    snap = wh / "snapshots" / snapshot
+    return {p.relative_to(snap).as_posix(): p.stat().st_ino for p in snap.rglob("part-*.parquet")
+            if p.name != "part-empty.parquet"}  # zero-row schema placeholders are written every run
+
+
+def test_an_edit_rewrites_only_the_partitions_whose_rows_change(tmp_path: Path, prefect_server):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE / "news" / "2017", src / "news" / "2017")
+    wh = tmp_path / "wh"
+    first = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    rel = "news/2017/01/10/two-bombs-explode-near-the-national-assembly-in-kabul-killing-at-least-38-people.md"
+    touch(src / rel, [2_000_000_000])  # same bytes, new mtime: only the manifest row changes
+    second = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    before, after = _partition_inodes(wh, first["snapshot"]), _partition_inodes(wh, second["snapshot"])
+    assert after.keys() == before.keys()
+    rewritten = sorted(k for k in after if after[k] != before[k])
+    assert rewritten == ["manifest/part-2017-01.parquet"]
+    text = (src / rel).read_text(encoding="utf-8")
+    (src / rel).write_text(text.replace("Two bombs explode", "Two bombs exploded", 1), encoding="utf-8")
+    touch(src / rel, [2_000_000_010])  # a new headline: its event (and file hash) change, its links do not
+    third = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    latest = _partition_inodes(wh, third["snapshot"])
+    rewritten = {k.split("/")[0] for k in latest if latest[k] != after[k]}
+    assert {"events", "event_files", "manifest"} <= rewritten and not rewritten & {"sources", "relations", "tags"}
+    assert third["events_updated"] == 1
+    full = tmp_path / "full"
+    build_warehouse(sources=[str(src)], warehouse=str(full), full=True)
+    assert snapshot_rows(wh) == snapshot_rows(full)
+
+
 def test_no_change_run_keeps_the_snapshot_and_records_the_run(tmp_path: Path, prefect_server):
     src = tmp_path / "src"
     shutil.copytree(SAMPLE / "news" / "2018", src)

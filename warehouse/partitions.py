@@ -30,23 +30,33 @@ def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_d
                  drop_paths: set[str], new: pa.Table | None, compression: str) -> tuple[int, pa.Table | None]:
     """Write ``table``'s ``unit`` into ``staging``: previous rows minus replaced days/paths, plus ``new``.
 
-    Returns the number of rows written (no file is written for zero rows) and the previous partition
-    (None when there was none).
+    When the replaced rows are exactly ``new`` (an edit that leaves this table's rows as they were,
+    or a rebuilt day with no rows here), the previous file is hard-linked instead: an incremental
+    run's cost is mostly rewriting partitions, and most tables do not change with most edits.
+
+    Returns the number of rows in the unit (no file is written for zero rows) and the previous
+    partition (None when there was none).
     """
-    parts: list[pa.Table] = []
+    schema = SCHEMAS[table]
+    new = new.cast(schema).sort_by([("day", "ascending")]) if new is not None and new.num_rows else None
     old_file = part_path(prev, table, unit) if prev else None
     old = None
+    parts: list[pa.Table] = []
     if old_file is not None and old_file.exists():
         old = pq.read_table(old_file)
-        keep = pc.invert(pc.fill_null(pc.is_in(old["day"], value_set=pa.array(sorted(drop_days), pa.date32())), False))
+        drop = pc.fill_null(pc.is_in(old["day"], value_set=pa.array(sorted(drop_days), pa.date32())), False)
         if "path" in old.column_names and drop_paths and table in ("rejects", "manifest", "day_lists", "event_files"):
-            keep = pc.and_(keep, pc.invert(pc.is_in(old["path"], value_set=pa.array(sorted(drop_paths), pa.string()))))
-        parts.append(old.filter(keep))
-    if new is not None and new.num_rows:
+            drop = pc.or_(drop, pc.is_in(old["path"], value_set=pa.array(sorted(drop_paths), pa.string())))
+        replaced = old.filter(drop).cast(schema)
+        if (new is None and not replaced.num_rows) or (new is not None and replaced.equals(new)):
+            link_unit(prev, staging, table, unit)
+            return old.num_rows, old
+        parts.append(old.filter(pc.invert(drop)))
+    if new is not None:
         parts.append(new)
     if not parts:
         return 0, old
-    t = pa.concat_tables(parts).cast(SCHEMAS[table])
+    t = pa.concat_tables(parts).cast(schema)
     if not t.num_rows:
         return 0, old
     t = t.sort_by([("day", "ascending")])
