@@ -11,6 +11,7 @@ batch itself (``pipelines.batch_build``), so memory follows the batch size, not 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import time
 from contextlib import contextmanager, nullcontext
@@ -141,9 +142,14 @@ def _compare(c: pa.Table, o: pa.Table, plan: Plan, undated: bool) -> None:
     old_day = o["day"].take(at)
     is_changed = pc.fill_null(pc.or_(pc.not_equal(c["size"], o["size"].take(at)),
                                      pc.not_equal(c["mtime_ns"], o["mtime_ns"].take(at))), False)
-    deleted = o.filter(pc.invert(pc.is_in(o["path"], value_set=c["path"])))
     dirty = pc.or_(is_new, is_changed)
     n_new, n_changed = (pc.sum(x).as_py() or 0 for x in (is_new, is_changed))
+    # Every manifest row matched by some current file: nothing deleted, no second join on paths (the
+    # usual no-change unit). Distinct matches: a path can be listed twice (a file and a collision).
+    if o.num_rows > pc.count_distinct(at).as_py():
+        deleted = o.filter(pc.invert(pc.is_in(o["path"], value_set=c["path"])))
+    else:
+        deleted = o.slice(0, 0)
     for k, n in dict(new=n_new, changed=n_changed, deleted=deleted.num_rows, unchanged=c.num_rows - n_new - n_changed).items():
         plan.counts[k] += n
     for days in (c["day"].filter(dirty), old_day.filter(dirty), deleted["day"]):
@@ -186,10 +192,11 @@ def unbox(x: Any) -> Any:
 
 
 @task(name="check", cache_policy=NO_CACHE)
-def check_task(wh: Warehouse, run_id: str, staging: Path, prev: Path | None, checks_file: Path) -> list[CheckResult]:
+def check_task(wh: Warehouse, run_id: str, staging: Path, prev: Path | None, checks_file: Path,
+               threads: int = 1) -> list[CheckResult]:
     """Run the data-quality checks on the staged snapshot; a failed error check blocks publishing."""
     ensure_history_files(wh)
-    results = run_checks(staging, wh.state, load_checks(checks_file), prev)
+    results = run_checks(staging, wh.state, load_checks(checks_file), prev, threads)
     wh.write_checks(run_id, [r.row(run_id) for r in results])
     blocking = [r for r in results if r.status == "fail" and r.severity == "error"]
     if blocking:
@@ -365,13 +372,13 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
                 link_unit(prev, staging, name, unit)
     for name in SNAPSHOT_TABLES:
         ensure_nonempty(staging, name, settings.parquet_compression)
+    stats = _write_stats(staging)
     sw.lap("link")
-    checked = check_task(wh, run_id, staging, prev, settings.checks)
+    checked = check_task(wh, run_id, staging, prev, settings.checks, settings.checks_threads)
     sw.lap("checks")
     _report("publish", 0, 1)
     removed = publish_task(wh, run_id, settings.keep_snapshots)
     _report("publish", 1, 1)
-    stats = _snapshot_stats(wh.snapshots / run_id)
     sw.lap("publish")
     summary = {
         **counts, **stats, "snapshot": run_id, "published": True, "snapshots_removed": removed,
@@ -475,7 +482,24 @@ def _worker_pool(settings: Settings, n_files: int, n_batches: int) -> ContextMan
     return nullcontext()
 
 
+STATS_FILE = "stats.json"  # in each snapshot: its row counts, so a no-change run need not open ~2,000 files
+
+
 def _snapshot_stats(snapshot: Path) -> dict:
+    """Row counts and reject reasons of a snapshot: its ``stats.json``, written when it was built."""
+    try:
+        return json.loads((snapshot / STATS_FILE).read_text())
+    except (OSError, ValueError):  # built before the file existed, or damaged: count again
+        return _count_snapshot(snapshot)
+
+
+def _write_stats(snapshot: Path) -> dict:
+    stats = _count_snapshot(snapshot)
+    (snapshot / STATS_FILE).write_text(json.dumps(stats, sort_keys=True))
+    return stats
+
+
+def _count_snapshot(snapshot: Path) -> dict:
     """Row counts and reject reasons of a snapshot, read from Parquet metadata and the rejects table."""
     def rows(table: str) -> int:
         return sum(pq.ParquetFile(p).metadata.num_rows for p in (snapshot / table).glob("*.parquet"))

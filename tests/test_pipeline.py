@@ -119,3 +119,39 @@ def test_empty_source_publishes_an_empty_warehouse(tmp_path: Path, prefect_serve
 def test_runs_history_records_each_run(sample_warehouse: Path):
     rows = sql(sample_warehouse, "select status, events, files_rejected, snapshot is not null from runs")
     assert rows == [("success", 121, 1, True)]
+
+
+def test_run_artifact_counts_the_stored_rows(tmp_path: Path, prefect_server):
+    import json
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE / "news" / "2016", src / "news" / "2016")
+    wh = tmp_path / "wh"
+    summary = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    with get_client(sync_client=True) as client:
+        arts = client.read_latest_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["currents-run"])))
+    data = arts[0].data
+    rows = json.loads(data) if isinstance(data, str) else data
+    counted = {r["name"]: r["value"] for r in rows if r["section"] == "rows"}
+    assert counted["events"] == summary["events"] > 0
+    for table in ("events", "event_files", "sources", "tags", "relations", "rejects", "day_lists", "launches"):
+        assert counted[table] == sql(wh, f"select count(*) from {table}")[0][0], table
+    assert any(r["section"].startswith("check") and r["name"] == "events_event_id_unique" for r in rows)
+
+
+def test_no_change_run_reports_the_snapshot_counts_with_or_without_its_stats_file(tmp_path: Path, prefect_server):
+    src = tmp_path / "src"
+    shutil.copytree(SAMPLE / "news" / "2016", src / "news" / "2016")
+    wh = tmp_path / "wh"
+    first = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    stats = wh / "snapshots" / first["snapshot"] / "stats.json"
+    keys = ("events", "event_files", "day_lists", "duplicates_merged", "files_rejected", "rejects_by_reason", "launches")
+    assert stats.exists()
+    again = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    assert again["published"] is False and {k: again[k] for k in keys} == {k: first[k] for k in keys}
+    stats.unlink()  # a snapshot built before stats files existed: counted from its Parquet files
+    once_more = build_warehouse(sources=[str(src)], warehouse=str(wh))
+    assert {k: once_more[k] for k in keys} == {k: first[k] for k in keys}

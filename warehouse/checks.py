@@ -74,11 +74,13 @@ def _run_one(con: duckdb.DuckDBPyConnection, c: dict, previous_rows: dict[str, i
     raise ValueError(f"unknown check type {kind!r} in check {c['name']!r}")
 
 
-def run_checks(snapshot: Path, state: Path, checks: list[dict], previous: Path | None) -> list[CheckResult]:
-    """Evaluate ``checks`` against the public views built over ``snapshot`` (in-memory DuckDB)."""
+def run_checks(snapshot: Path, state: Path, checks: list[dict], previous: Path | None, threads: int | None = None) -> list[CheckResult]:
+    """Evaluate ``checks`` against the public views built over ``snapshot`` (in-memory DuckDB with
+    ``threads`` threads; None: DuckDB's default, one per core)."""
+    config = {"threads": threads} if threads else {}
     previous_rows: dict[str, int] = {}
     if previous is not None:
-        prev_con = duckdb.connect()
+        prev_con = duckdb.connect(config=config)
         try:
             for _name, sql in model_sql(previous, state):
                 prev_con.execute(sql)
@@ -86,7 +88,7 @@ def run_checks(snapshot: Path, state: Path, checks: list[dict], previous: Path |
                 previous_rows[view] = int(_one(prev_con, f"select count(*) from {view}") or 0)
         finally:
             prev_con.close()
-    con = duckdb.connect()
+    con = duckdb.connect(config=config)
     try:
         for _name, sql in model_sql(snapshot, state):
             con.execute(sql)
