@@ -561,7 +561,7 @@ def evaluate_targets(results: list[dict]) -> list[dict]:
     at_1m("100 changed files on 1M < 15 s", lambda r: r["steps"]["changed"]["flow_s"],
           TARGETS["changed_1m_s"], "s", "{:.2f}")
     # the flow's process plus its largest child (a parse worker, or Prefect's temporary server)
-    rss = lambda r: (r["steps"]["full"]["maxrss_self_kb"] + r["steps"]["full"].get("maxrss_children_kb", 0)) / 1024  # noqa: E731
+    rss = lambda r: (r["steps"]["full"]["maxrss_self_kb"] + (r["steps"]["full"].get("maxrss_children_kb") or 0)) / 1024  # noqa: E731
     r100, r1m = _val(results, 100_000, rss), _val(results, ONE_MILLION, rss)
     if r100 and r1m:
         out.append(dict(target="peak RSS at 1M <= 1.5x peak at 100k (full build; flow process + largest child)",
@@ -698,7 +698,7 @@ def results_markdown(doc: dict, steps_only: bool = False) -> str:
         "Steps (`call s` = the `build_warehouse(...)` call, `flow s` = `summary['duration_s']`, "
         "Prefect start-up = call − flow; `process s` = the whole subprocess incl. imports and exit; "
         "files/s = input files / flow s; peak RSS = `ru_maxrss` of the step's process, children = the largest "
-        "child, i.e. Prefect's temporary API server or pool workers):",
+        "peak (`VmHWM`, sampled every 0.1 s) of any child: Prefect's temporary API server, pool or listing workers):",
         "",
         md_table(STEP_HEAD, step_rows(results)),
     ]

@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     pool_min_files: int = Field(default=5000, ge=0, description="`auto` runner: fewest files to parse (in at least two "
                                 "batches) that pay for starting the worker processes (~1 s each: pyarrow and the classifier).")
     discover_split_min_files: int = Field(default=200_000, ge=0, description="`auto` runner: list the source with "
-                                          "`workers` processes (one per year folder) when the live snapshot has at least this many files.")
+                                          "`discover_workers` processes (by year folder) when the live snapshot has at least this many files.")
+    discover_workers: int = Field(default=4, ge=1, description="Processes listing a large source. Listing waits on `stat` calls, "
+                                  "which read inodes from disk once the kernel has dropped them: more processes than cores overlap "
+                                  "those reads (10^6 files, cold: 6.0 s with 4 vs 12.7 s with 2; warm: 4.0 vs 3.3 s).")
     dask_address: str | None = Field(default=None, description="Scheduler of an existing Dask cluster (tcp://host:8786); None starts a LocalCluster.")
     report_after_run: bool = Field(default=False, description="Render <warehouse>/report.html at the end of every published run.")
     schedule_interval_seconds: int = Field(default=3600, ge=5, description="Default `currents serve` interval.")

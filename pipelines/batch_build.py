@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import resource
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -89,7 +90,8 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     changes = _event_changes(events_before, events_after, ctx.drop_days)
     del rows, parsed, events_before, events_after
     pa.default_memory_pool().release_unused()  # a worker lives for the run: give the batch's memory back
-    return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0}
+    return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0,
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
 
 
 def _in_days(t: pa.Table, days: set[dt.date]) -> pa.Table:

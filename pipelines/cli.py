@@ -135,7 +135,9 @@ def _print_summary(s: dict) -> None:
     if s.get("stage_seconds"):
         t.add_row("stages (s)", ", ".join(f"{k} {v:g}" for k, v in s["stage_seconds"].items()))
     if s.get("batches"):
-        t.add_row("batches", f"{s['batches']['count']} ({s['batches']['seconds']:g} s of work)")
+        b = s["batches"]
+        t.add_row("batches", f"{b['count']} ({b['seconds']:g} s of work; peak RSS of a process running them "
+                             f"{b.get('peak_rss_mb', 0)} MB)")
     if s.get("report"):
         t.add_row("report", s["report"])
     if s.get("rejects_by_reason"):

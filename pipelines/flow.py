@@ -389,7 +389,8 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     artifacts_task(wh, summary, checked)
     sw.lap("artifacts")
     summary["stage_seconds"] = sw.seconds
-    summary["batches"] = {"count": len(results), "seconds": round(sum(r["seconds"] for r in results), 3)}
+    summary["batches"] = {"count": len(results), "seconds": round(sum(r["seconds"] for r in results), 3),
+                          "peak_rss_mb": max((r["peak_rss_mb"] for r in results), default=0)}
     return summary
 
 
@@ -465,12 +466,12 @@ def _materialize(plan: Plan, spec: BatchSpec) -> Batch:
 
 
 def _discover_workers(settings: Settings, live: Path | None) -> int:
-    """Processes that list the source: ``workers`` (runner ``auto``) when the live snapshot says the
-    archive is large enough to pay for starting them, else 1."""
-    if settings.runner != "auto" or settings.workers < 2 or live is None:
+    """Processes that list the source: ``discover_workers`` (runner ``auto``) when the live snapshot
+    says the archive is large enough to pay for starting them, else 1."""
+    if settings.runner != "auto" or settings.discover_workers < 2 or live is None:
         return 1
     files = sum(pq.ParquetFile(p).metadata.num_rows for p in (live / "manifest").glob("*.parquet"))
-    return settings.workers if files >= settings.discover_split_min_files else 1
+    return settings.discover_workers if files >= settings.discover_split_min_files else 1
 
 
 def _worker_pool(settings: Settings, n_files: int, n_batches: int) -> ContextManager[Any]:

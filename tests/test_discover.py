@@ -44,7 +44,8 @@ def test_split_walk_lists_the_same_rows_in_the_same_order(tmp_path: Path):
 def test_flow_splits_the_walk_only_for_a_large_live_snapshot(sample_warehouse: Path):
     live = Warehouse(sample_warehouse).current()
     snap = sample_warehouse / "snapshots" / live
-    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=0), snap) == 2
-    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=10**6), snap) == 1
-    assert _discover_workers(Settings(runner="local", workers=2, discover_split_min_files=0), snap) == 1
-    assert _discover_workers(Settings(runner="auto", workers=2, discover_split_min_files=0), None) == 1
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=0), snap) == 3
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=10**6), snap) == 1
+    assert _discover_workers(Settings(runner="local", discover_workers=3, discover_split_min_files=0), snap) == 1
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=0), None) == 1
+    assert _discover_workers(Settings(runner="auto", discover_workers=1, discover_split_min_files=0), snap) == 1
