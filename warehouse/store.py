@@ -4,11 +4,12 @@ Layout (everything under one directory, so it can be copied or moved as a unit):
 
     currents.duckdb                 views over the live snapshot (rebuilt on publish)
     CURRENT                         name of the live snapshot (replaced atomically)
-    snapshots/<run_id>/<table>/part-<unit>.parquet
+    snapshots/<run_id>/<table>/part-<unit>.parquet   one file per month (unit) and table; the
+                                    'manifest' table lists the input files (incremental runs)
+    snapshots/<run_id>/stats.json   its row counts and reject reasons (read by no-change runs)
     snapshots/<run_id>.tmp/         a snapshot being written (debris if a run was killed)
     state/runs/<run_id>.parquet     one row per run, success or not
     state/checks/<run_id>.parquet   data-quality results per run
-    state/manifest.parquet          input files of the live snapshot (incremental runs)
     .lock                           held (flock) by the running build
 """
 from __future__ import annotations
