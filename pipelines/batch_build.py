@@ -91,7 +91,20 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     del rows, parsed, events_before, events_after
     pa.default_memory_pool().release_unused()  # a worker lives for the run: give the batch's memory back
     return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}
+            "peak_rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> int:
+    """This process's peak resident set since its program started (VmHWM). ``ru_maxrss`` would do
+    only for a process that was not spawned: fork + exec charges a child the parent's pages at the fork."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def _in_days(t: pa.Table, days: set[dt.date]) -> pa.Table:
