@@ -28,7 +28,7 @@ from transforms.archive_paths import date_from_path
 from transforms.changes import month_units
 from transforms.dedupe import group_day
 from transforms.normalize import append_row, empty_tables, normalize_groups
-from warehouse.partitions import rewrite_unit
+from warehouse.partitions import in_days, rewrite_unit
 from warehouse.schema import SCHEMAS, SNAPSHOT_TABLES
 from warehouse.store import to_table
 
@@ -111,7 +111,7 @@ def _in_days(t: pa.Table, days: set[dt.date]) -> pa.Table:
     """Rows of ``t`` whose ``day`` is one of ``days`` (all rows when ``days`` is empty: a full run)."""
     if not days:
         return t
-    return t.filter(pc.fill_null(pc.is_in(t["day"], value_set=pa.array(sorted(days), pa.date32())), False))
+    return t.filter(in_days(t["day"], days))
 
 
 def _event_changes(before: list[pa.Table], after: list[pa.Table], days: set[dt.date]) -> dict[str, int]:

@@ -85,8 +85,7 @@ def _unit_runs(days: pa.ChunkedArray) -> Iterator[tuple[str, int, int]]:
     """
     if not len(days):
         return
-    units = month_units(days)
-    runs = pc.run_end_encode(units.combine_chunks() if isinstance(units, pa.ChunkedArray) else units)
+    runs = pc.run_end_encode(month_units(days))  # one Array, also for a chunked column
     start = 0
     for unit, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
         yield unit, start, end

@@ -26,6 +26,11 @@ def units_of(snapshot: Path | None, table: str) -> set[str]:
     return units
 
 
+def in_days(day: pa.Array | pa.ChunkedArray, days: set[dt.date]) -> pa.Array | pa.ChunkedArray:
+    """Mask of the rows whose ``day`` is one of ``days`` (false for undated rows)."""
+    return pc.fill_null(pc.is_in(day, value_set=pa.array(sorted(days), pa.date32())), False)
+
+
 def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_days: set[dt.date],
                  drop_paths: set[str], new: pa.Table | None, compression: str) -> tuple[int, pa.Table | None]:
     """Write ``table``'s ``unit`` into ``staging``: previous rows minus replaced days/paths, plus ``new``.
@@ -44,7 +49,7 @@ def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_d
     parts: list[pa.Table] = []
     if old_file is not None and old_file.exists():
         old = pq.read_table(old_file)
-        drop = pc.fill_null(pc.is_in(old["day"], value_set=pa.array(sorted(drop_days), pa.date32())), False)
+        drop = in_days(old["day"], drop_days)
         if "path" in old.column_names and drop_paths and table in ("rejects", "manifest", "day_lists", "event_files"):
             drop = pc.or_(drop, pc.is_in(old["path"], value_set=pa.array(sorted(drop_paths), pa.string())))
         replaced = old.filter(drop).cast(schema)
