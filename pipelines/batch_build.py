@@ -22,6 +22,7 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
+import transforms
 from config.reference import cached_classifier
 from pipelines.inputs import InputFile, ParsedBatch, input_files, read_and_parse
 from transforms.archive_paths import date_from_path
@@ -91,7 +92,7 @@ def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     del rows, parsed, events_before, events_after
     pa.default_memory_pool().release_unused()  # a worker lives for the run: give the batch's memory back
     return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0,
-            "peak_rss_mb": _peak_rss_mb()}
+            "peak_rss_mb": _peak_rss_mb(), "compiled": transforms.COMPILED}
 
 
 def _peak_rss_mb() -> int:

@@ -47,6 +47,12 @@ class CliError(Exception):
     """An error to print as one line and exit non-zero."""
 
 
+def _compiled(batches: dict) -> str:
+    """How the batches' transforms ran: compiled (scripts/build_native.py) or pure Python."""
+    n, count = batches.get("compiled", 0), batches["count"]
+    return "transforms compiled" if n == count else "pure-Python transforms" if not n else f"{n} of {count} compiled"
+
+
 def _warehouse(path: Optional[Path]):
     from config.settings import get_settings
     from warehouse.store import Warehouse
@@ -137,7 +143,7 @@ def _print_summary(s: dict) -> None:
     if s.get("batches"):
         b = s["batches"]
         t.add_row("batches", f"{b['count']} ({b['seconds']:g} s of work; peak RSS of a process running them "
-                             f"{b.get('peak_rss_mb', 0)} MB)")
+                             f"{b.get('peak_rss_mb', 0)} MB; {_compiled(b)})")
     if s.get("report"):
         t.add_row("report", s["report"])
     if s.get("rejects_by_reason"):

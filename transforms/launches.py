@@ -679,7 +679,7 @@ def _rx_lookbehind(seq: Iterable[tuple[str, Any]]) -> int:
         elif op == "ATOMIC_GROUP":
             most = max(most, _rx_lookbehind(av))
         elif op == "BRANCH":
-            most = max([most, *(_rx_lookbehind(alt) for alt in av[1])])
+            most = max([most] + [_rx_lookbehind(alt) for alt in av[1]])  # (no starred list: Cython rejects it)
         elif op in _REPEAT_OPS:
             most = max(most, _rx_lookbehind(av[2]))
     return most
