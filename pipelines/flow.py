@@ -341,7 +341,8 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     plan.affected_days.update(e.date for e in seeds.events)
     plan.affected_days.update(dl.date for dl in seeds.day_lists)
 
-    batches = _batches(plan, seeds, settings.batch_files)
+    batches = _batches(plan, seeds, settings.batch_files, min_batches=3 * settings.workers,
+                       spread_min_files=settings.pool_min_files)
     ctx = BuildContext(prev, staging, plan.affected_days if prev else set(), plan.dirty_undated if prev else set(),
                        settings.max_file_bytes, qualifiers, settings.gazetteer, settings.launch_rules, settings.parquet_compression)
     total = sum(t.num_rows for spec in batches for t in spec[1]) + len(seed_files)
@@ -397,9 +398,12 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
 BatchSpec = tuple[list[str], list[pa.Table], ParsedBatch]  # units, listing rows to read (slices), extras
 
 
-def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[BatchSpec]:
+def _batches(plan: Plan, seeds: ParsedBatch, size: int, min_batches: int = 1, spread_min_files: int = 0) -> list[BatchSpec]:
     """Batches of whole months (a batch owns its partitions) holding about ``size`` files to read: every
     file of each rebuilt day, plus what those days get from elsewhere (parsed seeds, discovery rejects).
+    Smaller batches when that makes fewer than ``min_batches`` and there are at least ``spread_min_files``
+    files: an incremental run's few batches (each rewriting many months) then spread evenly over the
+    workers instead of leaving one idle at the end.
 
     A batch's files are zero-copy slices of the listing until ``_materialize`` turns it into a ``Batch``
     when it is submitted, so a run holds a few batches' objects at a time. Every month with a rebuilt
@@ -435,6 +439,9 @@ def _batches(plan: Plan, seeds: ParsedBatch, size: int) -> list[BatchSpec]:
         if day in plan.affected_days or (day is None and (plan.prev is None or r[0] in plan.dirty_undated)):
             extras[month_unit(day)].rejects.append(r)
     units = sorted(set(by_unit) | set(extras) | {month_unit(day) for day in plan.affected_days} | {"undated"})
+    total = sum(t.num_rows for parts in by_unit.values() for t in parts)
+    if total >= spread_min_files:
+        size = max(1, min(size, -(-total // min_batches)))
     out: list[BatchSpec] = []
     n_out = 0  # files of the last batch
     for unit in units:

@@ -11,6 +11,7 @@ script runs again. ``scripts/setup.sh`` runs it; it does nothing when the build 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import shutil
 import sys
 import tempfile
@@ -23,6 +24,11 @@ sys.path.insert(0, str(REPO))
 from transforms import NATIVE_MANIFEST, compiled_sources, native_dir, source_digests  # noqa: E402
 
 SOURCES = REPO / "transforms"
+RECIPE = "recipe.sha1"  # sha1 of this script: a change to how modules are compiled rebuilds them
+
+
+def _recipe() -> str:
+    return hashlib.sha1(Path(__file__).read_bytes()).hexdigest()
 
 
 def build(out: Path, jobs: int) -> dict[str, str]:
@@ -37,8 +43,10 @@ def build(out: Path, jobs: int) -> dict[str, str]:
         pkg.mkdir()
         for name in digests:
             shutil.copy2(SOURCES / name, pkg / name)
+        # annotation_typing off: Cython would otherwise enforce annotations such as ``frozenset`` at
+        # call time (a plain set passed where ``frozenset`` is declared raises), which Python never does
         exts = cythonize([str(pkg / name) for name in sorted(digests)], nthreads=jobs, quiet=True,
-                         compiler_directives={"language_level": 3}, build_dir=str(Path(tmp) / "c"))
+                         compiler_directives={"language_level": 3, "annotation_typing": False}, build_dir=str(Path(tmp) / "c"))
         for ext in exts:  # module names relative to the temporary root: transforms.<name>
             ext.name = "transforms." + ext.name.rsplit(".", 1)[-1]
             ext.extra_compile_args = ["-w"]  # the generated C warns about CPython's own macros: noise
@@ -57,6 +65,7 @@ def build(out: Path, jobs: int) -> dict[str, str]:
     import json
 
     (staged / NATIVE_MANIFEST).write_text(json.dumps(digests, indent=1, sort_keys=True))
+    (staged / RECIPE).write_text(_recipe())
     shutil.rmtree(out, ignore_errors=True)
     staged.rename(out)
     return digests
@@ -68,7 +77,8 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2, help="parallel compile jobs (default 2)")
     a = ap.parse_args()
     out = native_dir(REPO)
-    if not a.force and compiled_sources(SOURCES, out):
+    recipe = out / RECIPE
+    if not a.force and compiled_sources(SOURCES, out) and recipe.exists() and recipe.read_text() == _recipe():
         print(f"build_native: {out} is up to date", file=sys.stderr)
         return 0
     t = time.perf_counter()
