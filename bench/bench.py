@@ -156,7 +156,21 @@ def snapshot_code(ref: str, workdir: Path) -> tuple[Path, str]:
     (dest / "bench").mkdir(exist_ok=True)
     for name in ("_step.py", "dlt_baseline.py", "__init__.py"):
         shutil.copy2(BENCH / name, dest / "bench" / name)
+    _build_native(dest)
     return dest, sha[:12]
+
+
+def _build_native(code: Path) -> None:
+    """Compile the snapshot's transforms as ``scripts/setup.sh`` does for a checkout (a no-op when its
+    build is up to date), so the snapshot runs what a set-up clone runs. Run summaries record whether
+    batches used the compiled modules (``batches.compiled``)."""
+    script = code / "scripts" / "build_native.py"
+    if not script.is_file():
+        return  # a commit from before the native build
+    env = {k: v for k, v in os.environ.items() if k != "CURRENTS_NATIVE_DIR"}
+    r = subprocess.run([sys.executable, str(script)], cwd=code, env=env, capture_output=True, text=True)
+    if r.returncode:
+        log(f"warning: native build of the snapshot failed, it runs pure-Python transforms:\n{r.stderr[-2000:]}")
 
 
 # --------------------------------------------------------------------------- corpora
@@ -614,6 +628,9 @@ def step_rows(results: list[dict]) -> list[list[str]]:
                 if not note:
                     note = (f"new {sm.get('files_new')}, changed {sm.get('files_changed')}, "
                             f"published {sm.get('published')}")
+                    b = sm.get("batches") or {}
+                    if b.get("count"):
+                        note += f"; {b.get('compiled', 0)}/{b['count']} batches compiled"
             rows.append([human(r["n"]), f"{files:,}", name, _f(s.get("process_s"), "{:.1f}"), _f(wall), _f(flow),
                          _f(startup), _f(s.get("files_per_s"), "{:,.0f}"), mb("maxrss_self_kb"), mb("maxrss_children_kb"),
                          _f(s.get("loadavg_1m_before"), "{:.1f}"), note])

@@ -1,7 +1,7 @@
 """Compile the pure-Python ``transforms`` modules with Cython into ``build/native/transforms``.
 
 The compiled modules are the same source, compiled: no type declarations, no second implementation.
-They parse and classify ~20% faster than the interpreter runs them (see docs/performance.md).
+A batch takes ~10-15% less CPU than under the interpreter (see docs/performance.md).
 ``transforms/__init__.py`` uses them only while ``build/native/transforms/sources.json`` records the
 exact bytes of every current source file; after any edit it falls back to pure Python until this
 script runs again. ``scripts/setup.sh`` runs it; it does nothing when the build is up to date.
