@@ -400,9 +400,11 @@ def profile_build(n: int, a: argparse.Namespace, env: dict, out_dir: Path) -> di
     shutil.rmtree(wh, ignore_errors=True)
     prof = a.workdir / f"profile-{human(n)}.prof"  # binary pstats: kept out of the repo
     log(f"{human(n)}: profiled full build -> {prof}")
-    # threads only: cProfile sees this process, not the worker processes of the default runner
+    # threads only: cProfile sees this process, not the worker processes of the default runner; and
+    # pure-Python transforms: cProfile sees no calls inside Cython-compiled modules
     r = run_child(CODE / "bench" / "_step.py", ["build", "--source", str(corpus), "--warehouse", str(wh), "--full",
-                                                "--profile", str(prof)], env={**env, "CURRENTS_RUNNER": "local"},
+                                                "--profile", str(prof)],
+                  env={**env, "CURRENTS_RUNNER": "local", "CURRENTS_NATIVE": "0"},
                   timeout=a.timeout_base + n * a.timeout_per_file * 3, log_file=a.workdir / "logs" / f"n{n}-profile.log")
     shutil.rmtree(wh, ignore_errors=True)
     if r["status"] != "ok" or not prof.exists():

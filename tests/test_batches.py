@@ -1,0 +1,45 @@
+"""How a run's work is cut into batches (``pipelines.flow._batches``), on the bundled sample corpus."""
+from __future__ import annotations
+
+from collections import Counter
+
+from conftest import SAMPLE
+from pipelines import flow
+from pipelines.inputs import ParsedBatch, discover
+
+
+def _plan() -> flow.Plan:
+    return flow.plan_task.fn(discover([SAMPLE]), None)
+
+
+def _files(batch: flow.BatchSpec) -> int:
+    return sum(t.num_rows for t in batch[1])
+
+
+def _check_cover(plan: flow.Plan, batches: list[flow.BatchSpec]) -> None:
+    units = Counter(u for b in batches for u in b[0])
+    assert max(units.values()) == 1  # a month partition belongs to exactly one batch
+    assert "undated" in units
+    dated = plan.discovery.files.filter(plan.discovery.files["day"].is_valid())
+    assert sum(_files(b) for b in batches) == dated.num_rows  # every dated file is read once
+
+
+def test_small_plans_spread_over_the_workers():
+    plan = _plan()
+    one = flow._batches(plan, ParsedBatch(), size=10**6)
+    assert len(one) == 1  # everything fits in one batch of the configured size
+    spread = flow._batches(plan, ParsedBatch(), size=10**6, min_batches=4, spread_min_files=0)
+    assert len(spread) >= 4
+    total = sum(_files(b) for b in spread)
+    largest_month = max(sum(t.num_rows for t in parts) for parts in flow._by_unit(plan.discovery.files).values())
+    # a batch holds whole months: at most a quarter of the files, or one month bigger than that
+    assert max(_files(b) for b in spread) <= max(-(-total // 4), largest_month)
+    _check_cover(plan, one)
+    _check_cover(plan, spread)
+
+
+def test_runs_below_the_pool_threshold_are_not_cut_up():
+    plan = _plan()
+    total = sum(_files(b) for b in flow._batches(plan, ParsedBatch(), size=10**6))
+    kept = flow._batches(plan, ParsedBatch(), size=10**6, min_batches=4, spread_min_files=total + 1)
+    assert len(kept) == 1
