@@ -14,6 +14,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 # Compile transforms/ with Cython (~1 min after an edit there, instant when up to date). Optional:
-# without it currents runs the same code in pure Python, ~20% slower.
+# without it currents runs the same code in pure Python, ~10-15% slower.
 .venv/bin/python scripts/build_native.py \
   || echo "setup: transforms/ not compiled; currents runs them in pure Python" >&2
