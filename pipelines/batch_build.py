@@ -9,7 +9,9 @@ counts travel back.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
+import threading
 import resource
 import time
 from collections import Counter, defaultdict
@@ -62,13 +64,51 @@ class Batch:
     extra_info: dict[str, InputFile]
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0  # batches of this process running with the cyclic collector paused
+_gc_was_enabled = True
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the block runs, then collect what the block left.
+
+    A batch allocates millions of short-lived, acyclic objects (parsed files, rows), which reference
+    counting frees; meanwhile the collector keeps re-scanning the long-lived memos and the classifier.
+    That was ~11% of a batch's CPU (perf: ``gc_collect_main``, ``visit_decref``, ``visit_reachable``).
+    Objects the block allocated stay in the youngest generation, so one young collection at the end
+    finds any cycles among them. Nested and concurrent blocks (threads of the ``local`` runner) share
+    one pause; the collector's state before the first one comes back after the last one.
+    """
+    global _gc_holders, _gc_was_enabled
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_was_enabled:
+                gc.enable()
+        gc.collect(0)
+
+
 def build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     """Parse a batch, normalize it into rows of every table and write its month partitions into the
-    staged snapshot (previous rows of the rebuilt days out, new rows in).
+    staged snapshot (previous rows of the rebuilt days out, new rows in), with the cyclic garbage
+    collector paused (``gc_paused``).
 
     Returns rows written per table, files read, events added / removed / updated in the rebuilt days,
     and the seconds it took.
     """
+    with gc_paused():
+        return _build_units(batch, ctx)
+
+
+def _build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     t0 = time.perf_counter()
     files = input_files(batch.files)
     parsed = read_and_parse(files, ctx.max_bytes, ctx.qualifiers)

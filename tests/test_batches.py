@@ -43,3 +43,61 @@ def test_runs_below_the_pool_threshold_are_not_cut_up():
     total = sum(_files(b) for b in flow._batches(plan, ParsedBatch(), size=10**6))
     kept = flow._batches(plan, ParsedBatch(), size=10**6, min_batches=4, spread_min_files=total + 1)
     assert len(kept) == 1
+
+
+def test_gc_paused_restores_the_collector_and_collects_cycles_of_the_block():
+    import gc
+    import weakref
+
+    from pipelines.batch_build import gc_paused
+
+    class Node:
+        pass
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():  # nested (or a concurrent batch on another thread): one pause
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        a, b = Node(), Node()
+        a.other, b.other = b, a  # a cycle: reference counting alone never frees it
+        ref = weakref.ref(a)
+        del a, b
+        assert ref() is not None
+    assert gc.isenabled()
+    assert ref() is None  # the young collection at the end found it
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector that was off stays off
+    finally:
+        gc.enable()
+
+
+def test_a_batch_runs_without_collector_pauses(tmp_path):
+    import gc
+
+    from config.settings import Settings
+    from config.vocab import load_qualifiers
+    from pipelines.batch_build import BuildContext, build_units
+
+    s = Settings()
+    plan = _plan()
+    [spec] = flow._batches(plan, ParsedBatch(), size=10**6)
+    ctx = BuildContext(None, tmp_path, set(), set(), s.max_file_bytes, load_qualifiers(s.tag_qualifiers),
+                       s.gazetteer, s.launch_rules, s.parquet_compression)
+    collections: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    gc.callbacks.append(seen)
+    try:
+        result = build_units(flow._materialize(plan, spec), ctx)
+    finally:
+        gc.callbacks.remove(seen)
+    assert result["files"] == _files(spec) and result["written"]["events"] > 0
+    assert collections == [0]  # only the young collection after the batch
