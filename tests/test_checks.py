@@ -80,3 +80,24 @@ def test_row_change_is_not_judged_below_min_rows_and_blocks_above(tmp_path: Path
     finally:
         get_settings.cache_clear()
     assert state.is_failed() and (wh / "CURRENT").read_text() == live
+
+
+def test_unique_counts_duplicates_and_nulls_exactly(tmp_path: Path):
+    import duckdb
+
+    from warehouse.checks import _duplicates
+
+    con = duckdb.connect(str(tmp_path / "t.duckdb"))
+    con.execute("create table t as select 'news/2016/03/14/' || i || '.md' as path from range(1000) r(i)")
+    assert _duplicates(con, "t", "path") == 0
+    con.execute("insert into t values ('news/2016/03/14/7.md'), ('news/2016/03/14/7.md'), (null)")
+    assert _duplicates(con, "t", "path") == 3  # two repeats and a NULL, as count(distinct) counts them
+
+
+def test_resolution_rate_matches_the_relations_view(sample_warehouse: Path):
+    checks = yaml.safe_load(get_settings().checks.read_text())["checks"]
+    (rate_sql,) = [c["sql"] for c in checks if c["name"] == "relations_target_resolution_rate"]
+    (observed,) = sql(sample_warehouse, "select observed from checks where check_name = 'relations_target_resolution_rate'")[0]
+    (from_view,) = sql(sample_warehouse, "select count(target_event_id)::double / count(*) from relations")[0]
+    assert 0 < from_view < 1 and observed == pytest.approx(from_view)
+    assert "stg_relations" in rate_sql

@@ -37,10 +37,23 @@ def _one(con: duckdb.DuckDBPyConnection, sql: str) -> float | None:
     return None if not rows or rows[0][0] is None else float(rows[0][0])
 
 
+def _duplicates(con: duckdb.DuckDBPyConnection, view: str, column: str) -> float | None:
+    """Rows of ``view`` beyond the first with each ``column`` value (a NULL counts as a duplicate).
+
+    Distinct 64-bit hashes first: at 10^6 paths that needs ~45 MB where distinct strings need ~190 MB.
+    As many distinct hashes as rows proves the values distinct; otherwise (duplicates, or a hash
+    collision) the exact count on the values decides.
+    """
+    n = _one(con, f"select count(*) - count(distinct case when {column} is not null then hash({column}) end) from {view}")
+    if n == 0:
+        return n
+    return _one(con, f"select count(*) - count(distinct {column}) from {view}")
+
+
 def _run_one(con: duckdb.DuckDBPyConnection, c: dict, previous_rows: dict[str, int]) -> CheckResult:
     kind, view, sev = c["type"], c.get("view"), c["severity"]
     if kind == "unique":
-        n = _one(con, f"select count(*) - count(distinct {c['column']}) from {view}")
+        n = _duplicates(con, view, c["column"])
         return CheckResult(c["name"], view, sev, "pass" if n == 0 else "fail", n, "0 duplicates", f"{int(n or 0)} duplicate {c['column']} values")
     if kind == "not_null":
         cond = " or ".join(f"{col} is null" for col in c["columns"])
