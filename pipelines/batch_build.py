@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import multiprocessing
-import threading
 import resource
+import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor

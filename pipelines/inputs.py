@@ -269,15 +269,12 @@ def read_capped(path: str, limit: int) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         data = os.read(fd, limit)
-        if not data or len(data) == limit:
-            return data
-        more = os.read(fd, limit - len(data))  # a short read is not the end of the file: b"" is
-        if not more:
-            return data
-        buf = bytearray(data + more)
-        while len(buf) < limit and (more := os.read(fd, limit - len(buf))):
-            buf += more
-        return bytes(buf)
+        while data and len(data) < limit:  # a short read is not the end of the file: b"" is
+            more = os.read(fd, limit - len(data))
+            if not more:
+                break
+            data += more
+        return data
     finally:
         os.close(fd)
 
