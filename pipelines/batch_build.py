@@ -31,7 +31,7 @@ from transforms.archive_paths import date_from_path
 from transforms.changes import month_units
 from transforms.dedupe import group_day
 from transforms.normalize import append_row, empty_tables, normalize_groups
-from warehouse.partitions import in_days, rewrite_unit
+from warehouse.partitions import by_day, in_days, rewrite_unit
 from warehouse.schema import SCHEMAS, SNAPSHOT_TABLES
 from warehouse.store import to_table
 
@@ -118,10 +118,9 @@ def _build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     events_before: list[pa.Table] = []
     events_after: list[pa.Table] = []
     for name in SNAPSHOT_TABLES:
-        t = to_table(name, rows[name])
-        units = month_units(t["day"])
+        parts = unit_slices(by_day(to_table(name, rows[name])))
         for unit in batch.units:
-            new = t.filter(pc.equal(units, unit))
+            new = parts.get(unit, _EMPTY[name])
             n, old = rewrite_unit(ctx.prev, ctx.staging, name, unit, ctx.drop_days, ctx.drop_paths, new, ctx.compression)
             written[name] += n
             if name == "events":
@@ -133,6 +132,21 @@ def _build_units(batch: Batch, ctx: BuildContext) -> dict[str, Any]:
     pa.default_memory_pool().release_unused()  # a worker lives for the run: give the batch's memory back
     return {"written": written, "files": len(files), **changes, "seconds": time.perf_counter() - t0,
             "peak_rss_mb": _peak_rss_mb(), "compiled": transforms.COMPILED}
+
+
+_EMPTY = {name: SCHEMAS[name].empty_table() for name in SNAPSHOT_TABLES}
+
+
+def unit_slices(t: pa.Table) -> dict[str, pa.Table]:
+    """The rows of ``t`` (sorted by ``day``, see ``by_day``) per month unit: zero-copy slices, since
+    each month's rows are one run in day order (undated rows last)."""
+    runs = pc.run_end_encode(month_units(t["day"]))
+    out: dict[str, pa.Table] = {}
+    start = 0
+    for unit, end in zip(runs.values.to_pylist(), runs.run_ends.to_pylist()):
+        out[unit] = t.slice(start, end - start)
+        start = end
+    return out
 
 
 def _peak_rss_mb() -> int:

@@ -101,3 +101,24 @@ def test_a_batch_runs_without_collector_pauses(tmp_path):
         gc.callbacks.remove(seen)
     assert result["files"] == _files(spec) and result["written"]["events"] > 0
     assert collections == [0]  # only the young collection after the batch
+
+
+def test_rows_are_cut_into_month_slices_in_day_order_without_copies():
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from pipelines.batch_build import unit_slices
+    from warehouse.partitions import by_day
+
+    days = [dt.date(2005, 2, 1), dt.date(2005, 1, 3), None, dt.date(2005, 1, 3), dt.date(2005, 1, 1)]
+    t = pa.table({"day": pa.array(days, pa.date32()), "row": list(range(len(days)))})
+    ordered = by_day(t)
+    # stable: the two rows of 2005-01-03 keep their order; undated rows go last
+    assert ordered["row"].to_pylist() == [4, 1, 3, 0, 2]
+    assert by_day(ordered) is ordered  # already in order: no sort, no copy
+    parts = unit_slices(ordered)
+    assert {u: p["row"].to_pylist() for u, p in parts.items()} == {"2005-01": [4, 1, 3], "2005-02": [0], "undated": [2]}
+    jan = parts["2005-01"]["row"].chunks[0]
+    assert jan.buffers()[1].address == ordered["row"].chunks[0].buffers()[1].address  # a slice, not a copy
+    assert unit_slices(by_day(t.slice(0, 0))) == {}

@@ -31,6 +31,17 @@ def in_days(day: pa.Array | pa.ChunkedArray, days: set[dt.date]) -> pa.Array | p
     return pc.fill_null(pc.is_in(day, value_set=pa.array(sorted(days), pa.date32())), False)
 
 
+def by_day(t: pa.Table) -> pa.Table:
+    """``t`` sorted by ``day`` (stable, undated rows last). A table already in that order, as a batch's
+    rows of a full build are, is returned as it is: ``sort_by`` would copy every column."""
+    day = t["day"]
+    dated = t.num_rows - day.null_count
+    head = day[:dated]
+    if head.null_count == 0 and (dated < 2 or pc.all(pc.greater_equal(head[1:], head[:-1])).as_py()):
+        return t  # dated rows in order, undated ones (if any) after them
+    return t.sort_by([("day", "ascending")])
+
+
 def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_days: set[dt.date],
                  drop_paths: set[str], new: pa.Table | None, compression: str) -> tuple[int, pa.Table | None]:
     """Write ``table``'s ``unit`` into ``staging``: previous rows minus replaced days/paths, plus ``new``.
@@ -43,7 +54,7 @@ def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_d
     partition (None when there was none).
     """
     schema = SCHEMAS[table]
-    new = new.cast(schema).sort_by([("day", "ascending")]) if new is not None and new.num_rows else None
+    new = by_day(new.cast(schema)) if new is not None and new.num_rows else None
     old_file = part_path(prev, table, unit) if prev else None
     old = None
     parts: list[pa.Table] = []
@@ -61,10 +72,9 @@ def rewrite_unit(prev: Path | None, staging: Path, table: str, unit: str, drop_d
         parts.append(new)
     if not parts:
         return 0, old
-    t = pa.concat_tables(parts).cast(schema)
+    t = new if len(parts) == 1 and parts[0] is new else by_day(pa.concat_tables(parts).cast(schema))
     if not t.num_rows:
         return 0, old
-    t = t.sort_by([("day", "ascending")])
     write_parquet(t, part_path(staging, table, unit), compression)
     return t.num_rows, old
 
