@@ -266,3 +266,60 @@ def test_source_domain_as_urlsplit(url):
     except ValueError:
         host = None
     assert _domain(url) == (host[4:] if host and host.startswith("www.") else host or None)
+
+
+SKELETON_CASES = ["Ivorian soldiers in Bouaké attack", "ÀÉÎÕÜ Çà ß ﬁ ĳ Æ Œ ² ½ ∑ 中文 Ⅻ", "Tab\there\xa0&amp; NBSP", "",
+                  "U.S. -- 2016: Yay!", "AEIOUY aeiouy 0123456789 bcd XYZ", "\u2003Ａｂｃ１２３"]
+
+
+@pytest.mark.parametrize("text", SKELETON_CASES)
+def test_skeleton_and_ascii_fold_as_their_definitions(text):
+    import unicodedata
+
+    from transforms.text import ascii_fold
+
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    assert ascii_fold(text) == folded
+    assert skeleton(text) == re.sub(r"[^a-z0-9]+", "", folded).translate(str.maketrans("", "", "aeiouy"))
+
+
+@pytest.mark.parametrize("headline", [
+    "Syria: Aleppo. Rebels: hold the city", "War in Afghanistan. Kabul. NATO troops arrive", "No prefix here",
+    "At 04:08 a quake hits", "U.S. Senate votes. Bill passes", "a.", "x" * 95 + ". Late period",
+    "Topic:\nHeadline", "A. b. C: d: E",
+])
+def test_topic_suffixes_and_split_topic_as_the_plain_regexes(headline):
+    from transforms.topics import _COLON, _PERIOD, topic_suffixes
+
+    out, rest = [headline], headline
+    for _ in range(3):
+        m = _COLON.match(rest) or _PERIOD.match(rest)
+        if not m or len(m.group("topic").split()) > 12:
+            break
+        rest = rest[m.end():].lstrip(" .:")
+        if not rest:
+            break
+        out.append(rest)
+    assert topic_suffixes(headline) == out
+
+
+def test_memoized_link_items_give_fresh_links_per_file():
+    body = "\n1. [Hub](/news/2016/03/14/hub.md) _Context: Kabul, War in Afghanistan_\n2. [Other](/news/2016/03/1/o.md)\n"
+    a = parse_event_file("### [2016-03-15](x)\n# One\n### Related:" + body, "news/2016/03/15/one.md", QUAL)
+    b = parse_event_file("### [2016-03-16](x)\n# Two\n### Related:" + body + "### Related:" + body,
+                         "news/2016/03/16/two.md", QUAL)
+    assert [r.position for r in a.related] == [1, 2] and [r.position for r in b.related] == [1, 2, 3, 4]
+    assert a.related[0] == b.related[0] and a.related[0] is not b.related[0] and b.related[2].title == "Hub"
+    b.related[0].context.append("mutated")
+    assert a.related[0].context == b.related[2].context == ["Kabul", "War in Afghanistan"]
+
+
+def test_dedupe_full_headline_is_the_cleaned_raw_headline():
+    from transforms.archive_paths import is_day_list
+    from transforms.dedupe import _full_headline
+
+    for p in sorted(SAMPLE.rglob("*.md")):
+        rel = p.relative_to(SAMPLE).as_posix()
+        if rel != "README.md" and not is_day_list(rel):
+            e = parse_event_file(p.read_text(encoding="utf-8"), rel, QUAL)
+            assert _full_headline(e) == (clean(e.headline_raw) or e.headline)

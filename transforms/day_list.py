@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from transforms.archive_paths import key_from_path
-from transforms.event_file import ParseError, link_splits
+from transforms.event_file import ParseError, split_link
 from transforms.tags import split_context
 from transforms.text import clean
 
@@ -37,17 +37,15 @@ class DayList:
 
 def _entry(s: str) -> tuple[str, str] | None:
     """(title, target) of an entry line (stripped, no line break in it), or None."""
-    head = _ENTRY_HEAD.match(s)
-    if head is None:
-        return None
-    start = head.end()
-    for at, close in link_splits(s, start):  # the first split that fits
-        if close >= 0 and (close + 1 == len(s) or s[close + 1:].isspace()):  # then `\s*$`
-            return s[start:at], s[at + 2:close]
-        tail = _ENTRY_TAIL.match(s, at)
-        if tail:
-            return s[start:at], tail.group(1)
-    return None
+    if s.startswith("### ["):  # the usual head: what `_ENTRY_HEAD` matches there, without the regex
+        start = 5
+    else:
+        head = _ENTRY_HEAD.match(s)
+        if head is None:
+            return None
+        start = head.end()
+    link = split_link(s, start, _ENTRY_TAIL, to_end=True)
+    return None if link is None else link[:2]
 
 
 def parse_day_list(text: str, path: str, qualifiers: frozenset[str] = frozenset()) -> DayList:

@@ -48,7 +48,15 @@ class _UnionFind:
 
 
 def _headline_keys(headline: str) -> set[str]:
-    return {k for k in (skeleton(s) for s in topic_suffixes(headline)) if len(k) >= MIN_KEY}
+    return {k for s in topic_suffixes(headline) if len(k := skeleton(s)) >= MIN_KEY}
+
+
+def _full_headline(e: ParsedEvent) -> str:
+    """``clean(e.headline_raw) or e.headline``: the headline with its topic prefix, if any.
+
+    ``parse_event_file`` leaves the cleaned headline whole when it finds no topic: then no clean is needed.
+    """
+    return e.headline if e.topic is None else clean(e.headline_raw) or e.headline
 
 
 def _rank(e: ParsedEvent, listed: set[str]) -> tuple:
@@ -85,14 +93,14 @@ def group_day(events: list[ParsedEvent], entries: list[DayEntry]) -> list[EventG
 
     keyed: list[tuple[str, int]] = []
     for i, e in enumerate(events):
-        keyed.extend((k, i) for k in _headline_keys(clean(e.headline_raw) or e.headline))
+        keyed.extend((k, i) for k in _headline_keys(_full_headline(e)))
     for k, entry in enumerate(entries):
         keyed.extend((key, n_ev + k) for key in _headline_keys(entry.headline))
     keyed.sort()
-    for a in range(len(keyed)):
-        key_a, node_a = keyed[a]
+    n_keyed = len(keyed)
+    for a, (key_a, node_a) in enumerate(keyed):
         b = a + 1
-        while b < len(keyed) and keyed[b][0].startswith(key_a):
+        while b < n_keyed and keyed[b][0].startswith(key_a):
             uf.union(node_a, keyed[b][1])
             b += 1
 
@@ -104,6 +112,8 @@ def group_day(events: list[ParsedEvent], entries: list[DayEntry]) -> list[EventG
         if root in members:
             members[root][1].append(entry)
     listed = {en.target_key for en in entries if en.target_key}
-    groups = [EventGroup(sorted(files, key=lambda e: _rank(e, listed)), ents) for files, ents in members.values()]
+    # Most groups hold one file: nothing to rank.
+    groups = [EventGroup(files if len(files) == 1 else sorted(files, key=lambda e: _rank(e, listed)), ents)
+              for files, ents in members.values()]
     groups.sort(key=lambda g: g.canonical.path)
     return groups

@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
 from urllib.parse import urlsplit
 
-from transforms.archive_paths import archive_key, date_from_path, key_and_date, key_from_path, slugify
+from transforms.archive_paths import archive_key, key_and_date, slugify
 from transforms.tags import split_context
 from transforms.text import clean
 from transforms.topics import split_topic
@@ -109,54 +108,60 @@ _link_memo: tuple[frozenset[str], dict[str, _LinkParts | None]] = (frozenset(), 
 # Section header lines ("### Related:") by their name, stripped and lower case (None: not a header).
 HEADER_MEMO_MAX = 1_000
 _headers: dict[str, str | None] = {}
+# Date lines by their text: all files of a day share one. Bounded: emptied when it holds this many.
+DATE_MEMO_MAX = 10_000
+_date_lines: dict[str, dt.date] = {}
 # Non-empty lines of a section body: group 1 is a numbered item from its ". [" on (the number and the
 # blanks before it cannot change how the rest parses, see `_item`), group 2 any other line.
 _ITEM_LINES = re.compile(r"^(?:[ \t]*\d+(\. \[.*)|(.+))", re.M)
 
 
-def plain_target(line: str, at: int) -> int:
-    """End of the link target that starts at ``at`` when it is plain: up to the next ')', without '('
-    or blanks. Then the target pattern ``[^)\\s]*(?:\\([^)\\s]*\\)[^)\\s]*)*\\)`` can only match that way,
-    so no regex is needed; -1 otherwise (let the regex decide).
+def split_link(line: str, start: int, tail: re.Pattern, to_end: bool = False) -> tuple[str, str, int] | None:
+    """(title, target, end) of the ``[title](target)`` whose title starts at ``start``, or None; ``end``
+    is just past the link's ')'. ``tail`` is the pattern from the ``](`` on (``\\]\\(TARGET\\)``, then
+    ``\\s*$`` when ``to_end``: only blanks may follow the link).
+
+    Each ``](`` is tried from the rightmost (the title is greedy) and the first that fits wins. A plain
+    target (up to the next ')', without '(' or blanks) is taken without the regex: the target pattern
+    ``[^)\\s]*(?:\\([^)\\s]*\\)[^)\\s]*)*`` can only match it that way.
     """
-    close = line.find(")", at)
-    if close < 0:
-        return -1
-    target = line[at:close]
-    # isprintable() is False for every whitespace character except ' ' (and for some others: regex).
-    return close if "(" not in target and " " not in target and target.isprintable() else -1
-
-
-def link_splits(line: str, start: int) -> Iterator[tuple[int, int]]:
-    """Where the ``[title](target)`` starting at ``start`` may split: each ``](`` from the rightmost
-    (the title is greedy), with the end of its target when plain (see ``plain_target``), else -1."""
     end = len(line)
     while (at := line.rfind("](", start, end)) >= 0:
-        yield at, plain_target(line, at + 2)
+        close = line.find(")", at + 2)
+        if close >= 0:
+            target = line[at + 2:close]
+            # str.split() splits on exactly what `\s` matches: one part equal to the target means no blank.
+            if "(" not in target and target.split() == [target] and (
+                    not to_end or close + 1 == len(line) or line[close + 1:].isspace()):
+                return line[start:at], target, close + 1
+        m = tail.match(line, at)
+        if m:
+            return line[start:at], m.group(1), m.end()
         end = at + 1
+    return None
 
 
 def _item(line: str) -> tuple[str, str, str] | None:
     """(title, target, rest) of a numbered list item line (no newline in it), or None."""
     head = _ITEM_HEAD.match(line)
-    if head is None:
+    return None if head is None else _item_at(line, head.end())
+
+
+def _item_at(line: str, start: int) -> tuple[str, str, str] | None:
+    """``_item`` of a line whose item head (number, '.', '[') ends at ``start``."""
+    link = split_link(line, start, _ITEM_TAIL)
+    if link is None:
         return None
-    start = head.end()
-    for at, close in link_splits(line, start):  # the first split that fits
-        if close >= 0:
-            return line[start:at], line[at + 2:close], line[close + 1:].strip(" \t")
-        tail = _ITEM_TAIL.match(line, at)
-        if tail:
-            return line[start:at], tail.group(1), line[tail.end():].strip(" \t")
-    return None
+    title, target, end = link
+    return title, target, line[end:].strip(" \t")
 
 
-def _link_parts(line: str, qualifiers: frozenset[str]) -> _LinkParts | None:
-    """(clean title, target, target key, target date, context tags, note) of a list item line, or None.
+def _link_parts(item: tuple[str, str, str] | None, qualifiers: frozenset[str]) -> _LinkParts | None:
+    """(clean title, target, target key, target date, context tags, note) of a list item (see ``_item``),
+    or None when the line was not one.
 
     The text after the link is ``_Context: a, b_`` (tags to split) or a note, ``_..._`` or bare.
     """
-    item = _item(line)
     if item is None:
         return None
     title, target, rest = item
@@ -173,8 +178,8 @@ def _link_parts(line: str, qualifiers: frozenset[str]) -> _LinkParts | None:
     return clean(title) or "", target, key, date, context, note
 
 
-def _links(body: str, qualifiers: frozenset[str], out: list[Link]) -> None:
-    """Append the list items of a ``Related``/``Changes`` section body to ``out``."""
+def _item_memo(qualifiers: frozenset[str]) -> dict[str, _LinkParts | None]:
+    """The item memo of ``qualifiers``: a fresh one when the set changed or is not a frozenset."""
     global _link_memo
     known, memo = _link_memo  # one read: other threads may swap the slot, this pair stays consistent
     if known is not qualifiers:
@@ -182,6 +187,12 @@ def _links(body: str, qualifiers: frozenset[str], out: list[Link]) -> None:
             memo = {}  # a mutable set could change under the memo: never kept (below)
         if type(qualifiers) is frozenset:
             _link_memo = (qualifiers, memo)  # keep the caller's object: next time an identity check
+    return memo
+
+
+def _links(body: str, qualifiers: frozenset[str], out: list[Link]) -> None:
+    """Append the list items of a ``Related``/``Changes`` section body to ``out``."""
+    memo = _item_memo(qualifiers)
     position = len(out)  # a second section of the same kind continues the numbering
     for item, other in _ITEM_LINES.findall(body):
         if item:
@@ -189,13 +200,31 @@ def _links(body: str, qualifiers: frozenset[str], out: list[Link]) -> None:
             if parts is False:
                 if len(memo) >= LINK_MEMO_MAX:
                     memo.clear()
-                parts = memo[item] = _link_parts("0" + item, qualifiers)
+                parts = memo[item] = _link_parts(_item_at(item, 3), qualifiers)  # after its ". ["
         else:
-            parts = _link_parts(other, qualifiers)
+            parts = _link_parts(_item(other), qualifiers)
         if parts is not None:
             title, target, key, date, context, note = parts
             position += 1
             out.append(Link(position, title, target, key, date, list(context), note))
+
+
+def _line_date(line: str) -> dt.date | None:
+    """The date of a ``### [YYYY-MM-DD](...)`` date line; None when ``line`` is not one (ParseError when
+    its date is not a real one)."""
+    date = _date_lines.get(line)
+    if date is None:
+        m = _DATE_LINE.match(line)
+        if m is None:
+            return None
+        try:
+            date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError as exc:
+            raise ParseError("bad_date", f"date line {line.strip()!r} is not a real date ({exc})") from None
+        if len(_date_lines) >= DATE_MEMO_MAX:
+            _date_lines.clear()
+        _date_lines[line] = date
+    return date
 
 
 def _sections(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -251,12 +280,8 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
             generation = "formats"
             continue
         if date is None and headline_raw is None and topic_line is None:
-            m = _DATE_LINE.match(line)
-            if m:
-                try:
-                    date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                except ValueError as exc:
-                    raise ParseError("bad_date", f"date line {line.strip()!r} is not a real date ({exc})") from None
+            date = _line_date(line)
+            if date is not None:
                 continue
             if not line.startswith("#"):
                 raise ParseError("no_date", f"expected a '### [YYYY-MM-DD](...)' date line, found {line.strip()[:60]!r}")
@@ -275,7 +300,7 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
     for section, body in sections:
         if section in ("sources", "source"):
             for numbered, other in _ITEM_LINES.findall(body):
-                item = _item("0" + numbered if numbered else other)
+                item = _item_at(numbered, 3) if numbered else _item(other)
                 if item:
                     label = clean(item[0]) or ""
                     target = item[1]
@@ -286,7 +311,7 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
             _links(body, qualifiers, changes)
 
     date_basis = "line"
-    path_date = date_from_path(path)
+    key, path_date = key_and_date(path)  # one split of the path for both
     if date is None:
         if path_date is None:
             raise ParseError("no_date", "no '### [YYYY-MM-DD](...)' date line and the path has no YYYY/MM/D folder")
@@ -296,7 +321,6 @@ def parse_event_file(text: str, path: str, qualifiers: frozenset[str] = frozense
         raise ParseError("no_headline", "no '# headline' line after the date line")
 
     topic, headline = split_topic(full, clean(topic_line))
-    key = key_from_path(path)
     if key is None:
         generation = "seed"
         key = archive_key(date.year, date.month, date.day, slugify(full))

@@ -10,8 +10,12 @@ _CONVERT = re.compile(r"\b(\d[\d,.]*)\|([A-Za-z]+)\|[A-Za-z]+\b")  # 435|mi|km -
 _RAW_LINK = re.compile(r"\[https?:[^\]]*\]")  # raw citation links: [http://... (BBC)]
 _EDIT_BRACKET = re.compile(r"\[([A-Za-z])\]")  # [i]f -> if
 _BOLD_ITALIC = re.compile(r"'{2,}")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_VOWELS = str.maketrans("", "", "aeiouy")
+# skeleton() in one bytes.translate of the folded bytes: upper case to lower, and every byte that is
+# not an ASCII letter or digit, or is a vowel (either case), deleted (delete looks at the byte before mapping).
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
+_NOT_CONSONANT_OR_DIGIT = bytes(
+    c for c in range(256) if not (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) or chr(c) in "aeiouyAEIOUY"
+)
 
 
 def decode_entities(text: str) -> str:
@@ -53,9 +57,16 @@ def clean(text: str | None) -> str | None:
     return out or None
 
 
+def _ascii_bytes(text: str) -> bytes:
+    """ASCII bytes of the NFKD form of ``text`` (é -> e); characters with no ASCII form are dropped."""
+    if not text.isascii():  # NFKD leaves ASCII text as it is: skip the normalization (most strings)
+        text = unicodedata.normalize("NFKD", text)
+    return text.encode("ascii", "ignore")
+
+
 def ascii_fold(text: str) -> str:
     """Lower-case ASCII approximation (é -> e); characters with no ASCII form are dropped."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return _ascii_bytes(text).decode("ascii").lower()
 
 
 def skeleton(text: str) -> str:
@@ -64,4 +75,4 @@ def skeleton(text: str) -> str:
     Accented letters that the archive dropped (``Bouak`` for ``Bouaké``) are mostly vowels, so two
     spellings of one headline share this key.
     """
-    return _NON_ALNUM.sub("", ascii_fold(text)).translate(_VOWELS)
+    return _ascii_bytes(text).translate(_LOWER, _NOT_CONSONANT_OR_DIGIT).decode("ascii")

@@ -12,6 +12,17 @@ MAX_LEVELS = 3
 MAX_TOPIC_WORDS = 7
 
 
+# The lazy prefixes try up to 90 lengths each: the helpers skip a regex when its separator is not there.
+def _match_colon(text: str) -> re.Match | None:
+    """``_COLON.match(text)``; None at once when ``text`` has no ':'."""
+    return _COLON.match(text) if ":" in text else None
+
+
+def _match_period(text: str) -> re.Match | None:
+    """``_PERIOD.match(text)``; None at once when no '.' could end a 2..90-character topic."""
+    return _PERIOD.match(text) if text.find(".", 2, 91) >= 0 else None
+
+
 def _looks_like_topic(candidate: str) -> bool:
     """A topic is a short, title-like phrase (an article name), not a sentence."""
     words = candidate.split()
@@ -50,12 +61,11 @@ def split_topic(headline: str, topic_line: str | None) -> tuple[str | None, str]
         if stripped:
             rest = stripped
     for _ in range(MAX_LEVELS):
-        # The lazy prefixes try up to 90 lengths each: skip a regex when its separator is not there at all.
-        m = _COLON.match(rest) if ":" in rest else None
+        m = _match_colon(rest)
         if m and not (m.group("topic")[-1:].isdigit() and rest[m.end():][:1].isdigit()) and len(m.group("topic").split()) <= 10:
             cand = m.group("topic").strip()
         else:
-            m = _PERIOD.match(rest) if rest.find(".", 2, 91) >= 0 else None  # its '.' ends a 2..90-char topic
+            m = _match_period(rest)
             cand = m.group("topic").strip() if m and _looks_like_topic(m.group("topic")) else None
         if not m or not cand or m.end() >= len(rest):
             break
@@ -69,7 +79,7 @@ def topic_suffixes(headline: str) -> list[str]:
     out = [headline]
     rest = headline
     for _ in range(MAX_LEVELS):
-        m = _COLON.match(rest) or _PERIOD.match(rest)
+        m = _match_colon(rest) or _match_period(rest)
         if not m or len(m.group("topic").split()) > 12:
             break
         rest = rest[m.end():].lstrip(" .:")
