@@ -390,6 +390,7 @@ def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log,
     sw.lap("artifacts")
     summary["stage_seconds"] = sw.seconds
     summary["batches"] = {"count": len(results), "seconds": round(sum(r["seconds"] for r in results), 3),
+                          "cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 3),
                           "peak_rss_mb": max((r["peak_rss_mb"] for r in results), default=0),
                           "compiled": sum(r["compiled"] for r in results)}  # batches run by compiled transforms
     return summary

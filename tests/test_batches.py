@@ -100,6 +100,7 @@ def test_a_batch_runs_without_collector_pauses(tmp_path):
     finally:
         gc.callbacks.remove(seen)
     assert result["files"] == _files(spec) and result["written"]["events"] > 0
+    assert result["cpu_seconds"] > 0  # reported next to the wall-clock seconds
     assert collections == [0]  # only the young collection after the batch
 
 

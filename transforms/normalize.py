@@ -50,37 +50,49 @@ def normalize_groups(
     """
     out = out if out is not None else empty_tables()
     files_t, sources_t, relations_t, tags_t = out["event_files"], out["sources"], out["relations"], out["tags"]
+    events_t = out["events"]
     for g in groups:
         ev = g.canonical
-        event_id = event_id_for(min(f.key for f in g.files))
+        files = g.files
+        event_id = event_id_for(min(f.key for f in files) if len(files) > 1 else ev.key)
         year = ev.date.year
-        # Many-row tables are filled a column at a time (one ``extend`` per column and event).
-        n = len(g.files)
-        meta = [file_meta.get(f.path, (None, None)) for f in g.files]
+        # Many-row tables are filled a column at a time (one ``extend`` per column and event), with
+        # attribute reads written out: ``getattr`` by column name costs a call per value.
+        n = len(files)
+        meta = [file_meta.get(f.path, (None, None)) for f in files]
         _repeat(files_t, n, day=day, event_id=event_id, year=year)
-        files_t["path"].extend(f.path for f in g.files)
+        files_t["path"].extend([f.path for f in files])
         files_t["role"].extend(["canonical"] + ["duplicate"] * (n - 1))
-        files_t["key"].extend(f.key for f in g.files)
-        files_t["content_hash"].extend(m[0] for m in meta)
-        files_t["size"].extend(m[1] for m in meta)
+        files_t["key"].extend([f.key for f in files])
+        files_t["content_hash"].extend([m[0] for m in meta])
+        files_t["size"].extend([m[1] for m in meta])
         topic = ev.topic or next((e.topic for e in g.entries if e.topic), None)
         summary = ev.summary or next((e.summary for e in g.entries if e.summary), None)
-        if ev.sources:
-            _repeat(sources_t, len(ev.sources), day=day, event_id=event_id, year=year)
-            for col in ("position", "name", "url", "domain", "is_image"):
-                sources_t[col].extend([getattr(x, col) for x in ev.sources])
+        srcs = ev.sources
+        if srcs:
+            _repeat(sources_t, len(srcs), day=day, event_id=event_id, year=year)
+            sources_t["position"].extend([x.position for x in srcs])
+            sources_t["name"].extend([x.name for x in srcs])
+            sources_t["url"].extend([x.url for x in srcs])
+            sources_t["domain"].extend([x.domain for x in srcs])
+            sources_t["is_image"].extend([x.is_image for x in srcs])
         own_tags: dict[str, str] = {}
-        for entry in sorted(g.entries, key=lambda e: e.source_path):
+        for entry in (sorted(g.entries, key=lambda e: e.source_path) if len(g.entries) > 1 else g.entries):
             for t in entry.context:
                 own_tags.setdefault(t, entry.source_path)
         related_tags: dict[str, str] = {}
-        for r in ev.related:
+        rels = ev.related
+        for r in rels:
             for t in r.context:
                 related_tags.setdefault(t, ev.path)
-        if ev.related:
-            _repeat(relations_t, len(ev.related), day=day, event_id=event_id, year=year)
-            for col in ("position", "title", "target_path", "target_key", "target_date", "context"):
-                relations_t[col].extend([getattr(x, col) for x in ev.related])
+        if rels:
+            _repeat(relations_t, len(rels), day=day, event_id=event_id, year=year)
+            relations_t["position"].extend([x.position for x in rels])
+            relations_t["title"].extend([x.title for x in rels])
+            relations_t["target_path"].extend([x.target_path for x in rels])
+            relations_t["target_key"].extend([x.target_key for x in rels])
+            relations_t["target_date"].extend([x.target_date for x in rels])
+            relations_t["context"].extend([x.context for x in rels])
         n_tags = len(own_tags) + len(related_tags)
         if n_tags:
             _repeat(tags_t, n_tags, day=day, event_id=event_id, year=year)
@@ -91,14 +103,14 @@ def normalize_groups(
             tags_t["origin_path"].extend(related_tags.values())
         facts = classifier.classify(headline=ev.headline, summary=summary, topic=topic, tags=list(own_tags),
                                     related_contexts=list(related_tags), date=ev.date)
-        append_row(out["events"], day=day, event_id=event_id, date=ev.date, year=year, headline=ev.headline,
-                headline_raw=ev.headline_raw, topic=topic, summary=summary, summary_raw=ev.summary_raw,
-                slug=ev.slug, key=ev.key, path=ev.path, generation=ev.generation, n_files=len(g.files),
-                kind=facts.kind, kind_reason=facts.kind_reason)
+        append_row(events_t, day=day, event_id=event_id, date=ev.date, year=year, headline=ev.headline,
+                   headline_raw=ev.headline_raw, topic=topic, summary=summary, summary_raw=ev.summary_raw,
+                   slug=ev.slug, key=ev.key, path=ev.path, generation=ev.generation, n_files=n,
+                   kind=facts.kind, kind_reason=facts.kind_reason)
         if facts.kind == "space_launch":
             append_row(out["launches"], day=day, event_id=event_id, date=ev.date, year=year, site=facts.site,
-                    country=facts.country, site_basis=facts.site_basis, vehicle=facts.vehicle,
-                    outcome=facts.outcome, crewed=facts.crewed, payload=facts.payload)
+                       country=facts.country, site_basis=facts.site_basis, vehicle=facts.vehicle,
+                       outcome=facts.outcome, crewed=facts.crewed, payload=facts.payload)
     return out
 
 
