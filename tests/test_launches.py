@@ -676,6 +676,59 @@ def test_gazetteer_is_consistent():
         assert label_site in names
 
 
+def test_memos_of_tag_groups_give_the_same_facts():
+    """Tag-group sites are looked up once per classifier: a repeated event, a fresh classifier and a
+    pickled one (memos emptied) agree."""
+    summary = ("INSAT-3DR, an advanced weather satellite, onboard GSLV-F05 was placed in orbit around 17 minutes after "
+               "it took off from Satish Dhawan Space Centre in Sriharikota at 4.50pm.")
+    events = [
+        dict(headline="The Indian Space Research Organisation (ISRO) successfully launches its meteorological satellite "
+                      "INSAT-3DR into a geostationary transfer orbit.", summary=summary, date="2016-09-08"),
+        dict(headline="China launches its first lunar orbiter, Chang'e 1, on an exploration mission to the moon.",
+             related=("Jiuquan Satellite Launch Center", "Xichang Satellite Launch Center", "China"), date="2007-10-24"),
+        dict(headline=SHUTTLE, tags=("Kennedy Space Center", "Space Shuttle Atlantis"), date="2011-07-08"),
+        dict(headline="Russian rocket Soyuz TMA-18M launches a crew of three to the ISS.",
+             related=("Vostochny Cosmodrome",), date="2015-09-02"),
+        dict(headline="ISRO launches a satellite.", summary="The PSLV-C37 rocket lifted off with 104 satellites.",
+             date="2017-02-15"),
+    ]
+    warm = load_classifier(DEFAULT_GAZETTEER, DEFAULT_RULES)
+    first = [run(warm, **e) for e in events]
+    again = [run(warm, **e) for e in events]
+    clone = pickle.loads(pickle.dumps(warm))
+    assert clone._group_cache == {}
+    fresh = load_classifier(DEFAULT_GAZETTEER, DEFAULT_RULES)
+    assert first == again == [run(clone, **e) for e in events] == [run(fresh, **e) for e in reversed(events)][::-1]
+    assert (first[0].site, first[0].site_basis) == ("Satish Dhawan Space Centre", "text")
+
+
+def test_position_regex_rewrites_keep_the_regex():
+    """Fragments unwrapped from a leading group, marked with an empty group, and the payload
+    noun look-ahead: the same matches as written."""
+    from transforms.launches import _first_char_check, _marked, _unwrap
+
+    patterns = [r"(?:space\ launch\ complex\ 40)(?![\w])", r"(?:a|b)c", r"(?:ab)?c", r"(?:ab)*", r"(?:a)|(?:b)",
+                r"(?:a(?:b|c))d", r"(?:a{2)}", r"(?:launch)\b", r"(?:x)(?:y)+", r"(?:[a-c]\s+)z", r"(?:a)\1?"]
+    texts = ["space launch complex 40", "space launch complex 401", "ac", "abc", "ababab", "b", "abd", "acd",
+             "a{2}", "aa", "launch", "launches", "xyy", "b  z", "a", ""]
+    for p in patterns:
+        try:
+            want = re.compile(p)
+        except re.error:
+            assert _unwrap(p) == p
+            continue
+        for q in (_unwrap(p), _marked(p)):
+            got = re.compile(q)
+            for t in texts:
+                for i in range(len(t) + 1):
+                    m, n = want.match(t, i), got.match(t, i)
+                    assert (m and m.span()) == (n and n.span()), (p, q, t, i)
+    assert _unwrap(r"(?:ab)?c") == r"(?:ab)?c" and _unwrap(r"(?:launch)\b") == r"launch\b"
+    assert _first_char_check(r"(?:satellites?|Probe|cargo\s+ship)") == "(?=(?i:[cps]))"
+    assert _first_char_check(r"(?:probe)?x") == "(?=(?i:[px]))"
+    assert _first_char_check(r"(?:\w+|probe)") == _first_char_check(r"(?:probe)?") == _first_char_check("") == ""
+
+
 def test_classifier_pickles(clf):
     clone = pickle.loads(pickle.dumps(clf))
     headline = "Soyuz TMA-15 launches from the Baikonur Cosmodrome in Kazakhstan."

@@ -32,8 +32,8 @@ Speed (about 10^6 events, most of them not about spaceflight; semantics never de
   combination of fragments); the result per vocabulary is exactly finditer over its alternation.
 - Rules that look at the words just before a verb ('...$') are matched backwards: one anchored
   match of the reversed regex on the reversed window instead of a search from every position.
-- The payload regexes run only where they can start; tags, topics and payload names, which recur
-  across events, are looked up once per classifier.
+- The payload regexes run only where they can start; tags, tag groups, topics and payload names,
+  which recur across events, are looked up once per classifier.
 """
 from __future__ import annotations
 
@@ -164,13 +164,18 @@ _ABBREVIATION = re.compile(
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of the sentences of ``text`` (abbreviation-aware)."""
+    first = _SENTENCE_BREAK.search(text)
+    if first is None:  # most headlines: one sentence (a search costs half a finditer that finds nothing)
+        return [(0, len(text))]
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in _SENTENCE_BREAK.finditer(text):
-        head = text[start:m.start("gap")].rstrip("\"')]")
-        if _ABBREVIATION.search(head[-12:]):
+    for m in _SENTENCE_BREAK.finditer(text, first.start()):
+        gap = m.start("gap")
+        # the head ends with the '.', '!' or '?' (the quotes are in the gap): only a '.' can end an
+        # abbreviation, and only its last 12 characters are looked at
+        if text[gap - 1] == "." and _ABBREVIATION.search(text[max(start, gap - 12):gap]):
             continue
-        spans.append((start, m.start("gap")))
+        spans.append((start, gap))
         start = m.end()
     if start < len(text) or not spans:
         spans.append((start, len(text)))
@@ -497,11 +502,17 @@ def _rx_parse(source: _RxSource) -> _Seq:
 
 def parse_regex(pattern: str) -> _Seq:
     """The tree of ``pattern`` (see above); raises ``_RegexSyntax`` for what it does not support."""
+    tree = _rx_tree(pattern)
+    re.compile(pattern)  # the real syntax check
+    return tree
+
+
+def _rx_tree(pattern: str) -> _Seq:
+    """``parse_regex`` without the syntax check of the standard parser."""
     source = _RxSource(pattern)
     tree = _rx_parse_sub(source)
     if source.next is not None:
         raise _RegexSyntax("unbalanced parenthesis")
-    re.compile(pattern)  # the real syntax check
     return tree
 
 
@@ -986,6 +997,19 @@ def start_keys(pattern: str) -> tuple[frozenset[str], frozenset[str]] | None:
     return frozenset(s for s, _o, e in states if e), frozenset(s for s, _o, e in states if not e)
 
 
+def _first_char_check(pattern: str) -> str:
+    """A look-ahead for the first characters of the matches of ``pattern``, ignoring case ('' when
+    they are not all letters or digits). Before a case-insensitive alternation it fails at once
+    where the engine would try every alternative (it checks a first literal only when case matters)."""
+    try:
+        states = _walk(parse_regex(pattern), {("", True, False)}, 1)
+    except (_RegexSyntax, re.error):
+        return ""
+    if not states or any(not s for s, _o, _e in states):
+        return ""
+    return "(?=(?i:[" + "".join(sorted({s for s, _o, _e in states})) + "]))"
+
+
 def _compiles(pattern: str) -> bool:
     try:
         re.compile(pattern)
@@ -1143,7 +1167,7 @@ class _Index:
                     for c in chars:
                         self.keep_after[c] &= ~bit
                     break
-        self.bodies.append(body)
+        self.bodies.append(_unwrap(body))
         self.gates.clear()
         self.starts.clear()
         return i
@@ -1172,9 +1196,12 @@ class _Index:
         """The position regex of the fragments ``bits``: (regex, layout, single, bits).
 
         One vocabulary (``single`` = (slot, label, labels by group)): the alternation of its
-        fragments, in order, each in a group when they have different labels. Several: per
-        vocabulary a look-ahead capturing that alternation, and ``layout`` = per vocabulary (slot,
-        group of its match, constant label or None, ((group, label), ...) per fragment or None)."""
+        fragments, in order, each followed by an empty marker group when they have different labels
+        (a fragment then still starts with its first literal, which the regex engine checks before
+        trying it). Several: per vocabulary an optional look-ahead capturing that alternation,
+        written '(?:(?=(...))|)' (the engine runs '(?=...)?' through its general repeat machinery),
+        and ``layout`` = per vocabulary (slot, group of its match, constant label or None,
+        ((group, label), ...) per fragment or None)."""
         plan = self.plans.get(bits)
         if plan is not None:
             return plan
@@ -1186,7 +1213,7 @@ class _Index:
             if v.one_label:
                 plan = (re.compile("|".join(self.bodies[v.lo + i] for i in ids)), (), (v.slot, v.label, None), bits)
             else:
-                plan = (re.compile("|".join(f"({self.bodies[v.lo + i]})" for i in ids)), (),
+                plan = (re.compile("|".join(_marked(self.bodies[v.lo + i]) for i in ids)), (),
                         (v.slot, None, (None, *(v.labels[i] for i in ids))), bits)
             self.plans[bits] = plan
             return plan
@@ -1199,13 +1226,37 @@ class _Index:
             else:
                 alts, inner = [], []
                 for i in ids:
-                    alts.append(f"({self.bodies[v.lo + i]})")
+                    alts.append(_marked(self.bodies[v.lo + i]))
                     inner.append((group, v.labels[i]))
                     group += 1
                 layout.append((v.slot, whole, None, tuple(inner)))
-            blocks.append(f"(?=({'|'.join(alts)}))?")
+            blocks.append(f"(?:(?=({'|'.join(alts)}))|)")
         plan = self.plans[bits] = (re.compile("".join(blocks)), tuple(layout), None, bits)
         return plan
+
+
+def _unwrap(body: str) -> str:
+    """'(?:X)Y' as 'XY' when that is the same regex (same parsed tree): alternatives that then
+    start with the same literals share them in the compiled position regex (the regex parser
+    moves a prefix common to all alternatives out of the branch; a group in front hides it)."""
+    if not body.startswith("(?:"):
+        return body
+    end = _group_end(body, 0)
+    if end < 0:
+        return body
+    plain = body[3:end] + body[end + 1:]
+    try:
+        same = _rx_source(_rx_tree(plain)) == _rx_source(_rx_tree(body))
+    except _RegexSyntax:
+        return body
+    return plain if same and _compiles(plain) else body
+
+
+def _marked(body: str) -> str:
+    """A fragment followed by an empty group: the group is set when this alternative matched
+    (``Match.lastindex`` / ``end(group) >= 0`` name its label). Not wrapped in a group when it
+    needs none (see _unwrap)."""
+    return body + "()" if len(_top_level_parts(body)) == 1 else f"(?:{body})()"
 
 
 def _split_tokens(low: str) -> list[bytes] | list[str]:
@@ -1269,7 +1320,6 @@ class _Scan:
             if not gate:
                 return
         for i in hits:
-            pos = before[i] + i
             rx, layout, single, bits = plans[i]
             if gate != -1:
                 gated = bits & gate
@@ -1277,6 +1327,7 @@ class _Scan:
                     if not gated:
                         continue
                     rx, layout, single, bits = index.plan(gated)
+            pos = before[i] + i
             if pos and low[pos - 1] in keep_after:  # the assertions the position regexes leave out
                 bits &= keep_after[low[pos - 1]]
                 if not bits:
@@ -1290,9 +1341,10 @@ class _Scan:
                     if not got or got[-1][1] <= pos or slot in overlapping:
                         got.append((pos, m.end(), label if labels is None else labels[m.lastindex]))
                 continue
-            regs = rx.match(low, pos).regs
+            # the ends of the few groups read here (Match.regs would build a tuple per group)
+            end_of = rx.match(low, pos).end
             for slot, group, label, inner in layout:
-                end = regs[group][1]
+                end = end_of(group)
                 if end < 0:
                     continue
                 got = found[slot]
@@ -1300,7 +1352,7 @@ class _Scan:
                     continue  # inside the previous match of this vocabulary
                 if inner is not None:
                     for g, label in inner:
-                        if regs[g][1] >= 0:
+                        if end_of(g) >= 0:
                             break
                 got.append((pos, end, label))
 
@@ -1409,7 +1461,7 @@ class _Vocab:
             if self.one_label:
                 plan = (re.compile("|".join(bodies)), None)
             else:
-                plan = (re.compile("|".join(f"({b})" for b in bodies)), (None, *(self.labels[i] for i in ids)))
+                plan = (re.compile("|".join(map(_marked, bodies))), (None, *(self.labels[i] for i in ids)))
             self._local_plans[bits] = plan
         return plan
 
@@ -1421,6 +1473,8 @@ class _Vocab:
         if not got:
             return []
         lo, hi = t.base, t.base + len(t.low)
+        if lo == 0 and hi == len(t.scan.low):  # the whole text: no shift, no filter
+            return list(got)
         return [(a - lo, b - lo, label) for a, b, label in got if lo <= a and b <= hi]
 
     def first(self, t: "_Text", pos: int = 0) -> tuple[int, int, Any] | None:
@@ -1499,6 +1553,8 @@ class _Text:
         return cls(raw, low, _Scan(low, index))
 
     def cut(self, a: int, b: int) -> "_Text":
+        if a == 0 and b >= len(self.raw):  # the whole window (a one-sentence headline)
+            return self
         return _Text(self.raw[a:b], self.low[a:b], self.scan, self.base + a)
 
     def word(self, a: int, b: int) -> str:
@@ -1532,11 +1588,12 @@ class Classifier:
         self._tag_sites: dict[str, tuple[Site, ...]] = {}
         self._topic_cache: dict[str, list[tuple[Vehicle, tuple[int, int, str]]]] = {}
         self._clean_cache: dict[str, str | None] = {}
+        self._group_cache: dict[tuple[tuple[str, ...], int], Site | None] = {}
         self._compile_sites()
         self._compile_rules(rules)
 
-    def __getstate__(self) -> dict[str, Any]:  # memos of tags, topics and names are rebuilt on demand
-        return {**self.__dict__, "_tag_sites": {}, "_topic_cache": {}, "_clean_cache": {}}
+    def __getstate__(self) -> dict[str, Any]:  # memos of tags, topics, tag groups and names are rebuilt on demand
+        return {**self.__dict__, "_tag_sites": {}, "_topic_cache": {}, "_clean_cache": {}, "_group_cache": {}}
 
     @classmethod
     def from_config(cls, gazetteer: Mapping[str, Any], rules: Mapping[str, Any]) -> "Classifier":
@@ -1636,12 +1693,14 @@ class Classifier:
         self._payload_nouns = _Vocab(self._index, [(rf"\b(?:{r['payload']['nouns']})\b", None)], overlapping=True)
         # On a headline, vocabularies run in batches (one regex call per token position): what
         # decides a launch and its facts, then the vocabularies of the other kinds and rarer paths.
+        # (_space_objects is only a gate, see below: its matches are never read, it runs in no batch.)
         self._index.batch((self._strong, self._classes, self._vehicles, self._sites_vocab, self._agency,
                            self._military_ctx, *(v for _n, v in self._outcomes), self._uncrewed, self._crewed,
-                           self._uncrewed_payload, self._states, self._payload_nouns), gated=True)
+                           self._uncrewed_payload, self._payload_nouns), gated=True)
         self._index.batch((self._confusers, self._space_noun, self._missile_noun, self._weak, self._launcher_noun,
-                           self._launchers, self._weak_space, self._inflight, self._space_general, self._missile_cue,
-                           self._attack, self._space_objects), gated=True)
+                           self._launchers, self._weak_space, self._inflight), gated=True)
+        self._index.batch((self._space_general,), gated=True)
+        self._index.batch((self._missile_cue, self._attack), gated=True)
 
         # Gates: "could this headline be about launches, spaceflight or missiles at all?"
         #  - space words (anything that can make a space launch, a missile test or other_space),
@@ -1655,11 +1714,14 @@ class Classifier:
 
         pl = r["payload"]
         nouns = pl["nouns"]
-        tok = r"[A-Z0-9][\w'.+/-]*"
+        # a word of a name or a gap is followed by a space or ends the regex: taking it whole at
+        # once ('*+') finds the same matches without trying its shorter prefixes on every retreat
+        tok = r"[A-Z0-9][\w'.+/-]*+"
         name = rf"(?=[\w'.+/-]*[A-Z]){tok}(?:\s+{tok}){{0,{_NAME_WORDS - 1}}}"
         self._payload_rx = [
             re.compile(rf"\b(?P<noun>(?i:{nouns})),?\s+(?:(?i:called|named|dubbed|the)\s+)?[\"']?(?P<name>{name})"),
-            re.compile(rf"(?P<name>{name})\s+(?P<gap>(?:[a-z][\w-]*\s+){{0,{_GAP_WORDS}}}?)(?P<noun>(?i:{nouns}))\b"),
+            re.compile(rf"(?P<name>{name})\s+(?P<gap>(?:[a-z][\w-]*+\s+){{0,{_GAP_WORDS}}}?){_first_char_check(nouns)}"
+                       rf"(?P<noun>(?i:{nouns}))\b"),
             re.compile(rf"\b(?i:{'|'.join(_LAUNCHED)})\s+(?:(?i:its|the|a|an)\s+)?(?P<name>{name})"),
         ]
 
@@ -1726,9 +1788,7 @@ class Classifier:
             vehicles = self._topic_vehicles(topic)
         summary_doc = _LazyText(summary, self._index) if summary else None
         if not vehicles and summary_doc is not None:
-            found = self._vehicles_in(summary_doc.text)
-            if len({v.name for v, _ in found}) == 1:
-                vehicles = found
+            vehicles = self._summary_vehicles(summary_doc)
         site, basis = self._resolve_site(doc, spans, sent, cue_pos, summary_doc, tags, related_contexts, vehicles, date.year)
         return LaunchFacts(
             kind="space_launch",
@@ -2046,23 +2106,44 @@ class Classifier:
         if len(rest) == 1:
             return next(iter(rest.values())), "text"
         if lazy_summary is not None:
-            summary = lazy_summary.text
-            in_context = {s.name: s for pos, s, _g in self._site_mentions(summary)
-                          if _SUMMARY_SITE_CONTEXT.search(summary.low, max(0, pos - 40), pos)}
-            if len(in_context) == 1:
-                return next(iter(in_context.values())), "text"
+            site = self._summary_site(lazy_summary)
+            if site is not None:
+                return site, "text"
         for group in (tags, related):
             if not group:
                 continue
-            named = {s.name: s for s in self._group_sites(group) if s.active(year)}
-            if len(named) == 1:
-                return next(iter(named.values())), "tags"
+            site = self._group_site(group, year)
+            if site is not None:
+                return site, "tags"
         for role in ("launcher", "spacecraft"):
             for v, _span in vehicles:
                 name = v.site_in(year) if v.role == role else None
                 if name and name in self._site_by_name:
                     return self._site_by_name[name], "vehicle"
         return None, None
+
+    def _summary_site(self, summary: "_LazyText") -> Site | None:
+        """The one site the summary names in a launch context ('from X'), else None. Not memoized:
+        summaries are the text of one event."""
+        t = summary.text
+        in_context = {s.name: s for pos, s, _g in self._site_mentions(t)
+                      if _SUMMARY_SITE_CONTEXT.search(t.low, max(0, pos - 40), pos)}
+        return next(iter(in_context.values())) if len(in_context) == 1 else None
+
+    def _summary_vehicles(self, summary: "_LazyText") -> list[tuple[Vehicle, tuple[int, int, str]]]:
+        """The vehicles named in the summary when they are all one vehicle, else none."""
+        found = self._vehicles_in(summary.text)
+        return found if len({v.name for v, _ in found}) == 1 else []
+
+    def _group_site(self, group: Sequence[str], year: int) -> Site | None:
+        """The one site active in ``year`` that a group of tags names, else None (memo: tag groups
+        repeat across events)."""
+        key = (tuple(group), year)
+        got = self._group_cache.get(key, _MISSING)
+        if got is _MISSING:
+            named = {s.name: s for s in self._group_sites(group) if s.active(year)}
+            got = _remember(self._group_cache, key, next(iter(named.values())) if len(named) == 1 else None)
+        return got
 
     def _group_sites(self, group: Sequence[str]) -> Iterable[Site]:
         """Sites named in a group of tags, as if the tags were one text joined with ' | '. Each tag
@@ -2205,17 +2286,17 @@ class Classifier:
 class _LazyText:
     """A secondary text (the summary), normalised and scanned only if some rule needs it."""
 
-    __slots__ = ("_raw", "_index", "_text")
+    __slots__ = ("raw", "_index", "_text")
 
     def __init__(self, raw: str, index: _Index) -> None:
-        self._raw = raw
+        self.raw = raw
         self._index = index
         self._text: _Text | None = None
 
     @property
     def text(self) -> _Text:
         if self._text is None:
-            self._text = _Text.of(normalize_text(self._raw), self._index)
+            self._text = _Text.of(normalize_text(self.raw), self._index)
         return self._text
 
 
@@ -2243,6 +2324,16 @@ class _Lazy:
 
 
 _MISSING = object()
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Store ``value`` in a bounded memo (emptied when full) and return it."""
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
 _LAUNCHED = ("launches", "launched")
 _COMMA_OR_QUOTE = re.compile(r"[,\"']")
 _NAME_WORDS = 4  # words of a payload name
