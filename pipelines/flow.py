@@ -67,11 +67,11 @@ class Plan:
 
 
 @task(name="discover", retries=2, retry_delay_seconds=1, cache_policy=NO_CACHE)
-def discover_task(sources: list[Path], workers: int = 1) -> Discovery:
+def discover_task(sources: list[Path], workers: int = 1, split_min_files: int = 0) -> Discovery:
     missing = [str(s) for s in sources if not Path(s).is_dir()]
     if missing:
         raise FileNotFoundError(f"source directory not found: {', '.join(missing)}")
-    return discover(sources, workers)
+    return discover(sources, workers, split_min_files)
 
 
 _STAT = pa.schema([("path", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()), ("day", pa.date32())])
@@ -311,7 +311,7 @@ class Stopwatch:
 def _build(wh: Warehouse, run_id: str, src: list[Path], settings: Settings, log, full: bool) -> dict:
     sw = Stopwatch()
     live = wh.current()
-    d = discover_task(src, _discover_workers(settings, wh.snapshots / live if live else None))
+    d = discover_task(src, *_discover_workers(settings, wh.snapshots / live if live else None))
     sw.lap("discover")
     prev_name = None if full else live
     prev = wh.snapshots / prev_name if prev_name else None
@@ -473,13 +473,16 @@ def _materialize(plan: Plan, spec: BatchSpec) -> Batch:
     return Batch(units, rows, extra, {p: plan.undated[p] for p in extra.meta if p in plan.undated})
 
 
-def _discover_workers(settings: Settings, live: Path | None) -> int:
-    """Processes that list the source: ``discover_workers`` (runner ``auto``) when the live snapshot
-    says the archive is large enough to pay for starting them, else 1."""
-    if settings.runner != "auto" or settings.discover_workers < 2 or live is None:
-        return 1
+def _discover_workers(settings: Settings, live: Path | None) -> tuple[int, int]:
+    """(processes that list the source, files a first listed year folder must promise to start them;
+    see ``discover``). Runner ``auto``: ``discover_workers`` when the live snapshot says the archive
+    is large enough to pay for starting them; with no live snapshot, the estimate decides."""
+    if settings.runner != "auto" or settings.discover_workers < 2:
+        return 1, 0
+    if live is None:
+        return settings.discover_workers, settings.discover_split_min_files
     files = sum(pq.ParquetFile(p).metadata.num_rows for p in (live / "manifest").glob("*.parquet"))
-    return settings.discover_workers if files >= settings.discover_split_min_files else 1
+    return (settings.discover_workers, 0) if files >= settings.discover_split_min_files else (1, 0)
 
 
 def _worker_pool(settings: Settings, n_files: int, n_batches: int) -> ContextManager[Any]:

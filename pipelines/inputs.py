@@ -187,17 +187,19 @@ class _Walk:
         return deferred
 
 
-def discover(sources: list[Path], workers: int = 1) -> Discovery:
+def discover(sources: list[Path], workers: int = 1, split_min_files: int = 0) -> Discovery:
     """Walk each source directory (recursively, in sorted order) for ``.md``/``.txt`` files.
 
     Symlinks are not followed: they become rejects. Hidden entries (``.git``...) are skipped. A file
     reached through two overlapping sources counts once; two different files with the same relative
     path keep the first and reject the second. This walk is most of a no-change run: one ``stat`` and
     a few string operations per file, kept as columns, not objects. With ``workers`` > 1 (and one
-    source), the folders two levels down (``news/YYYY``) are walked by that many processes.
+    source), the folders two levels down (``news/YYYY``) are walked by that many processes; with
+    ``split_min_files`` too, only when the first of those folders, times their number, promises at
+    least that many files (the size of a source seen for the first time).
     """
     if workers > 1 and len(sources) == 1:
-        return _discover_split(Path(sources[0]).resolve(), workers)
+        return _discover_split(Path(sources[0]).resolve(), workers, split_min_files)
     w = _Walk(several=len(sources) > 1)
     for src in sources:
         source = Path(src).resolve()
@@ -211,10 +213,12 @@ def _walk_subtree(root: str, start: str) -> Discovery:
     return w.result()
 
 
-def _discover_split(source: Path, workers: int) -> Discovery:
+def _discover_split(source: Path, workers: int, min_files: int = 0) -> Discovery:
     """``discover`` of one source: this process walks the top two levels, a pool walks the folders
-    below them (typically one per year). The listing is the same, row for row and in order, as a
-    plain walk's."""
+    below them (typically one per year). With ``min_files``, this process walks the first of those
+    folders itself, and the pool starts only when that folder's files times the number of folders
+    reach ``min_files`` (else this process walks them all: starting the pool costs more than it
+    saves on a small source). The listing is the same, row for row and in order, as a plain walk's."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -224,8 +228,16 @@ def _discover_split(source: Path, workers: int) -> Discovery:
     out = top.result()
     if not subtrees:
         return out
-    with ProcessPoolExecutor(min(workers, len(subtrees)), mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = list(pool.map(_walk_subtree, [root] * len(subtrees), [d for d, _, _ in subtrees]))
+    folders = [d for d, _, _ in subtrees]
+    parts: list[Discovery] = []
+    if min_files:
+        parts.append(_walk_subtree(root, folders[0]))
+        if parts[0].files.num_rows * len(folders) < min_files:
+            parts += [_walk_subtree(root, d) for d in folders[1:]]
+    if len(parts) < len(folders):
+        rest = folders[len(parts):]
+        with ProcessPoolExecutor(min(workers, len(rest)), mp_context=multiprocessing.get_context("spawn")) as pool:
+            parts += pool.map(_walk_subtree, [root] * len(rest), rest)
     chunks: list[pa.RecordBatch] = []
     rejects: list[tuple[str, str, str]] = []
     c0 = r0 = 0

@@ -44,8 +44,28 @@ def test_split_walk_lists_the_same_rows_in_the_same_order(tmp_path: Path):
 def test_flow_splits_the_walk_only_for_a_large_live_snapshot(sample_warehouse: Path):
     live = Warehouse(sample_warehouse).current()
     snap = sample_warehouse / "snapshots" / live
-    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=0), snap) == 3
-    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=10**6), snap) == 1
-    assert _discover_workers(Settings(runner="local", discover_workers=3, discover_split_min_files=0), snap) == 1
-    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=0), None) == 1
-    assert _discover_workers(Settings(runner="auto", discover_workers=1, discover_split_min_files=0), snap) == 1
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=0), snap) == (3, 0)
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=10**6), snap) == (1, 0)
+    assert _discover_workers(Settings(runner="local", discover_workers=3, discover_split_min_files=0), snap) == (1, 0)
+    assert _discover_workers(Settings(runner="auto", discover_workers=1, discover_split_min_files=0), snap) == (1, 0)
+    # no live snapshot: the first year folder's size decides (see the next test)
+    assert _discover_workers(Settings(runner="auto", discover_workers=3, discover_split_min_files=500), None) == (3, 500)
+
+
+def test_a_new_source_is_split_only_when_its_first_year_promises_enough_files(tmp_path: Path, monkeypatch):
+    import concurrent.futures
+
+    src = _messy_copy(tmp_path)
+    plain = discover([src])
+    years = sum(1 for d in (src / "news").iterdir() if d.is_dir())
+    assert years >= 2
+    split = discover([src], workers=2, split_min_files=1)  # any estimate is enough: the pool walks the rest
+    assert split.files.equals(plain.files) and split.rejects == plain.rejects and split.ignored == plain.ignored
+
+    class NoPool:
+        def __init__(self, *a, **k):
+            raise AssertionError("a small source must be listed without starting processes")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", NoPool)
+    small = discover([src], workers=2, split_min_files=10**9)
+    assert small.files.equals(plain.files) and small.rejects == plain.rejects and small.ignored == plain.ignored

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from operator import attrgetter
 from typing import Any, Protocol
 
 from transforms.archive_paths import event_id_for
@@ -24,6 +25,13 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "day_lists": ("day", "path", "date", "year", "entries", "content_hash", "size"),
     "manifest": ("day", "path", "root", "size", "mtime_ns", "content_hash", "kind"),
 }
+
+
+# (column, getter) of the columns read off each Source / Link of an event: attrgetter runs in C, where
+# ``getattr(x, col)`` in a comprehension costs a Python-level call per value.
+_SOURCE_COLUMNS = tuple((c, attrgetter(c)) for c in ("position", "name", "url", "domain", "is_image"))
+_RELATION_COLUMNS = tuple((c, attrgetter(c)) for c in ("position", "title", "target_path", "target_key", "target_date",
+                                                       "context"))
 
 
 def empty_tables() -> dict[str, dict[str, list]]:
@@ -56,8 +64,8 @@ def normalize_groups(
         files = g.files
         event_id = event_id_for(min(f.key for f in files) if len(files) > 1 else ev.key)
         year = ev.date.year
-        # Many-row tables are filled a column at a time (one ``extend`` per column and event), with
-        # attribute reads written out: ``getattr`` by column name costs a call per value.
+        # Many-row tables are filled a column at a time (one ``extend`` per column and event; the
+        # attribute getters run in C, see _SOURCE_COLUMNS).
         n = len(files)
         meta = [file_meta.get(f.path, (None, None)) for f in files]
         _repeat(files_t, n, day=day, event_id=event_id, year=year)
@@ -71,11 +79,8 @@ def normalize_groups(
         srcs = ev.sources
         if srcs:
             _repeat(sources_t, len(srcs), day=day, event_id=event_id, year=year)
-            sources_t["position"].extend([x.position for x in srcs])
-            sources_t["name"].extend([x.name for x in srcs])
-            sources_t["url"].extend([x.url for x in srcs])
-            sources_t["domain"].extend([x.domain for x in srcs])
-            sources_t["is_image"].extend([x.is_image for x in srcs])
+            for col, get in _SOURCE_COLUMNS:
+                sources_t[col].extend(map(get, srcs))
         own_tags: dict[str, str] = {}
         for entry in (sorted(g.entries, key=lambda e: e.source_path) if len(g.entries) > 1 else g.entries):
             for t in entry.context:
@@ -87,12 +92,8 @@ def normalize_groups(
                 related_tags.setdefault(t, ev.path)
         if rels:
             _repeat(relations_t, len(rels), day=day, event_id=event_id, year=year)
-            relations_t["position"].extend([x.position for x in rels])
-            relations_t["title"].extend([x.title for x in rels])
-            relations_t["target_path"].extend([x.target_path for x in rels])
-            relations_t["target_key"].extend([x.target_key for x in rels])
-            relations_t["target_date"].extend([x.target_date for x in rels])
-            relations_t["context"].extend([x.context for x in rels])
+            for col, get in _RELATION_COLUMNS:
+                relations_t[col].extend(map(get, rels))
         n_tags = len(own_tags) + len(related_tags)
         if n_tags:
             _repeat(tags_t, n_tags, day=day, event_id=event_id, year=year)
