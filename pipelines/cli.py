@@ -142,8 +142,7 @@ def _print_summary(s: dict) -> None:
         t.add_row("stages (s)", ", ".join(f"{k} {v:g}" for k, v in s["stage_seconds"].items()))
     if s.get("batches"):
         b = s["batches"]
-        cpu = f", {b['cpu_seconds']:g} s CPU" if "cpu_seconds" in b else ""
-        t.add_row("batches", f"{b['count']} ({b['seconds']:g} s of work{cpu}; peak RSS of a process running them "
+        t.add_row("batches", f"{b['count']} ({b['seconds']:g} s of work, {b['cpu_seconds']:g} s CPU; peak RSS of a process running them "
                              f"{b.get('peak_rss_mb', 0)} MB; {_compiled(b)})")
     if s.get("report"):
         t.add_row("report", s["report"])

@@ -1788,7 +1788,9 @@ class Classifier:
             vehicles = self._topic_vehicles(topic)
         summary_doc = _LazyText(summary, self._index) if summary else None
         if not vehicles and summary_doc is not None:
-            vehicles = self._summary_vehicles(summary_doc)
+            found = self._vehicles_in(summary_doc.text)
+            if len({v.name for v, _ in found}) == 1:
+                vehicles = found
         site, basis = self._resolve_site(doc, spans, sent, cue_pos, summary_doc, tags, related_contexts, vehicles, date.year)
         return LaunchFacts(
             kind="space_launch",
@@ -2106,9 +2108,11 @@ class Classifier:
         if len(rest) == 1:
             return next(iter(rest.values())), "text"
         if lazy_summary is not None:
-            site = self._summary_site(lazy_summary)
-            if site is not None:
-                return site, "text"
+            summary = lazy_summary.text
+            in_context = {s.name: s for pos, s, _g in self._site_mentions(summary)
+                          if _SUMMARY_SITE_CONTEXT.search(summary.low, max(0, pos - 40), pos)}
+            if len(in_context) == 1:
+                return next(iter(in_context.values())), "text"
         for group in (tags, related):
             if not group:
                 continue
@@ -2122,27 +2126,16 @@ class Classifier:
                     return self._site_by_name[name], "vehicle"
         return None, None
 
-    def _summary_site(self, summary: "_LazyText") -> Site | None:
-        """The one site the summary names in a launch context ('from X'), else None. Not memoized:
-        summaries are the text of one event."""
-        t = summary.text
-        in_context = {s.name: s for pos, s, _g in self._site_mentions(t)
-                      if _SUMMARY_SITE_CONTEXT.search(t.low, max(0, pos - 40), pos)}
-        return next(iter(in_context.values())) if len(in_context) == 1 else None
-
-    def _summary_vehicles(self, summary: "_LazyText") -> list[tuple[Vehicle, tuple[int, int, str]]]:
-        """The vehicles named in the summary when they are all one vehicle, else none."""
-        found = self._vehicles_in(summary.text)
-        return found if len({v.name for v, _ in found}) == 1 else []
-
     def _group_site(self, group: Sequence[str], year: int) -> Site | None:
         """The one site active in ``year`` that a group of tags names, else None (memo: tag groups
         repeat across events)."""
         key = (tuple(group), year)
         got = self._group_cache.get(key, _MISSING)
         if got is _MISSING:
+            if len(self._group_cache) >= _MEMO_MAX:
+                self._group_cache.clear()
             named = {s.name: s for s in self._group_sites(group) if s.active(year)}
-            got = _remember(self._group_cache, key, next(iter(named.values())) if len(named) == 1 else None)
+            got = self._group_cache[key] = next(iter(named.values())) if len(named) == 1 else None
         return got
 
     def _group_sites(self, group: Sequence[str]) -> Iterable[Site]:
@@ -2286,17 +2279,17 @@ class Classifier:
 class _LazyText:
     """A secondary text (the summary), normalised and scanned only if some rule needs it."""
 
-    __slots__ = ("raw", "_index", "_text")
+    __slots__ = ("_raw", "_index", "_text")
 
     def __init__(self, raw: str, index: _Index) -> None:
-        self.raw = raw
+        self._raw = raw
         self._index = index
         self._text: _Text | None = None
 
     @property
     def text(self) -> _Text:
         if self._text is None:
-            self._text = _Text.of(normalize_text(self.raw), self._index)
+            self._text = _Text.of(normalize_text(self._raw), self._index)
         return self._text
 
 
@@ -2324,14 +2317,6 @@ class _Lazy:
 
 
 _MISSING = object()
-
-
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
-    """Store ``value`` in a bounded memo (emptied when full) and return it."""
-    if len(memo) >= _MEMO_MAX:
-        memo.clear()
-    memo[key] = value
-    return value
 
 
 _LAUNCHED = ("launches", "launched")
